@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowupConfig(AppConfig):
+    """After a defect: routing to team leaders, coaching, calibration."""
+
+    name = "followup"
+    verbose_name = _("Follow-up")

@@ -1,0 +1,76 @@
+"""The one access gate: every product view gets its program through here.
+
+A user who is not a member of a program gets 404 for all of its pages (the
+program's existence is not revealed); a member without a role the page
+needs gets 403.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from .models import Membership, Program, Role
+
+ALL_ROLES: frozenset[str] = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class ProgramRoles:
+    program: Program
+    roles: frozenset[str]
+
+    @property
+    def roles_display(self) -> list[str]:
+        return role_labels(self.roles)
+
+
+def role_labels(roles: Iterable[str]) -> list[str]:
+    """Human labels of `roles`, in the order the Role choices declare them."""
+    roles = set(roles)
+    return [label for value, label in Role.choices if value in roles]
+
+
+def get_program_for(user, code: str, *, roles: Iterable[str] | None = None) -> Program:
+    """Return the program `code` for a member, with `program.user_roles` set.
+
+    Raises Http404 when the user is not a member, PermissionDenied when
+    `roles` is given and the user holds none of them. One query.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    memberships = list(
+        Membership.objects.select_related("program__organization").filter(
+            user=user, program__code=code
+        )
+    )
+    if not memberships:
+        raise Http404
+    program = memberships[0].program
+    program.user_roles = frozenset(m.role for m in memberships)
+    if roles is not None and not program.user_roles & frozenset(roles):
+        raise PermissionDenied
+    return program
+
+
+def programs_for(user) -> list[ProgramRoles]:
+    """Every program the user belongs to, with their roles in it. One query."""
+    by_program: dict[int, ProgramRoles] = {}
+    memberships = (
+        Membership.objects.select_related("program__organization")
+        .filter(user=user)
+        .order_by("program__name", "program_id", "role")
+    )
+    for m in memberships:
+        entry = by_program.get(m.program_id)
+        roles = frozenset({m.role}) | (entry.roles if entry else frozenset())
+        by_program[m.program_id] = ProgramRoles(m.program, roles)
+    return list(by_program.values())
+
+
+def memberships_for_nav(request: HttpRequest) -> list[ProgramRoles]:
+    """programs_for(request.user), computed once per request."""
+    if not hasattr(request, "_nav_programs"):
+        request._nav_programs = programs_for(request.user)
+    return request._nav_programs

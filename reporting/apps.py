@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportingConfig(AppConfig):
+    """What managers read: dashboards, monthly reports, notifications."""
+
+    name = "reporting"
+    verbose_name = _("Reporting")

@@ -1,0 +1,120 @@
+import os
+import shutil
+
+import pytest
+
+# live_server runs in a thread while Playwright's sync API holds the event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from mysteryshop.celery import app as celery_app
+from programs.models import Role
+
+from .factories import MembershipFactory, ProgramFactory, UserFactory
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM or IN_CI:
+        return  # in CI a missing chromium must fail, not skip
+    skip = pytest.mark.skip(reason="Debian's chromium is not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [
+        f"mysteryshop: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]} "
+        f"chromium={CHROMIUM or 'absent'}"
+    ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """Tasks run in-process in tests; the real-worker test turns this off."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_axes_lockouts_between_tests(settings):
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def program(db):
+    return ProgramFactory(code="PGD", name="Contact Center Pegadaian")
+
+
+@pytest.fixture
+def other_program(db):
+    return ProgramFactory(code="TLK", name="Contact Center Telkom")
+
+
+@pytest.fixture
+def member(db):
+    """member(program, role) -> a user holding `role` in `program`."""
+
+    def make(program, role=Role.VIEWER, **user_fields):
+        user = UserFactory(**user_fields)
+        MembershipFactory(user=user, program=program, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="outsider@example.com")
+
+
+# --- Browser tests (pytest-playwright on Debian's chromium) -----------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM or "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def page(page):
+    """Every browser test fails on a console error or an uncaught exception."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(10_000)
+    yield page
+    assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def login(live_server):
+    """login(page, user) signs `user` in through the real login form."""
+
+    def do(page, user, password="pass-1234-word"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.email)
+        page.fill("input[name=password]", password)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+
+    return do
