@@ -9,6 +9,7 @@ variables documented in .env.example; `manage.py check --deploy` is then clean.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,8 @@ PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 if PRODUCTION:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters.")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 else:
     SECRET_KEY = env.str(

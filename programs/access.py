@@ -14,6 +14,10 @@ from django.http import Http404, HttpRequest
 from .models import Membership, Program, Role
 
 ALL_ROLES: frozenset[str] = frozenset(Role.values)
+# Who may change what in program setup; every member may read it.
+EDIT_RULES: frozenset[str] = frozenset({Role.MANAGER})  # rules, scorecards, coaching rules
+EDIT_PEOPLE: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})  # areas, teams, agents
+EDIT_LIBRARY: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})  # reasons, scenarios
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,18 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from . import views
 from .forms import EmailAuthenticationForm
+from .views import core
+
+program_urls = [
+    path("", core.program_detail, name="program_detail"),
+    path("", include("programs.urls_people")),
+    path("", include("programs.urls_scorecards")),
+    path("", include("programs.urls_library")),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", core.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -24,5 +31,5 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("p/<str:code>/", views.program_detail, name="program_detail"),
+    path("p/<str:code>/", include(program_urls)),
 ]

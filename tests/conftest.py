@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from mysteryshop.celery import app as celery_app
 from programs.models import Role
 
-from .factories import MembershipFactory, ProgramFactory, UserFactory
+from .factories import MembershipFactory, OrganizationFactory, ProgramFactory, UserFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -55,6 +55,22 @@ def program(db):
 @pytest.fixture
 def other_program(db):
     return ProgramFactory(code="TLK", name="Contact Center Telkom")
+
+
+@pytest.fixture
+def pgd(db):
+    """The Pegadaian preset as a complete program (code PGD)."""
+    from programs.services import preset_load
+
+    return preset_load(key="pegadaian", organization=OrganizationFactory())
+
+
+@pytest.fixture
+def tlk(db):
+    """The Telkom preset as a complete program (code TLK)."""
+    from programs.services import preset_load
+
+    return preset_load(key="telkom", organization=OrganizationFactory())
 
 
 @pytest.fixture

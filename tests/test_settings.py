@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Set for this test run only; a fresh interpreter must not inherit them.
+HOST_ONLY = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 PRINT = """
 import json, django
@@ -24,7 +26,7 @@ print(json.dumps({
 
 
 def _settings(**env_vars):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in HOST_ONLY}
     env.update(DJANGO_SETTINGS_MODULE="mysteryshop.settings", **env_vars)
     out = subprocess.run(
         [sys.executable, "-c", PRINT],
@@ -60,7 +62,7 @@ def test_redis_url_is_broker_and_cache():
 
 
 def test_production_check_deploy_is_clean():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in HOST_ONLY}
     env.update(
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789",
@@ -75,3 +77,13 @@ def test_production_check_deploy_is_clean():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_an_empty_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in HOST_ONLY}
+    env.update(DJANGO_ENV="production", DJANGO_SECRET_KEY="", DJANGO_ALLOWED_HOSTS="a.example")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from .access import get_program_for, programs_for
+from programs.access import get_program_for, programs_for
 
 
 @login_required

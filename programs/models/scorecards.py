@@ -1,0 +1,214 @@
+"""Versioned scorecards (PGD-2.1, PGD-4.1, TLK-5.3.3).
+
+A published scorecard is immutable: editing it creates a new draft version
+(services.scorecard_new_version), and scores keep a reference to the version
+that produced them, so a later edit never changes a past score.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .core import Program
+from .schedule import Channel
+
+
+class ScorecardStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class Scorecard(models.Model):
+    """One version of the QM scorecard of a program's channel."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("program")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("channel")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ScorecardStatus.choices, default=ScorecardStatus.DRAFT
+    )
+    change_note = models.TextField(
+        _("what changed"), blank=True, help_text=_("Shown in the version history.")
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        ordering = ["program", "channel", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "channel", "version"], name="scorecard_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["program", "channel"],
+                condition=models.Q(status="published"),
+                name="scorecard_one_published_per_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "channel"],
+                condition=models.Q(status="draft"),
+                name="scorecard_one_draft_per_channel",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ScorecardStatus.DRAFT
+
+
+class _DraftOnly(models.Model):
+    """Sections and parameters may change only while their scorecard is a draft."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self._check_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_editable()
+        return super().delete(*args, **kwargs)
+
+    def _scorecard(self) -> Scorecard:
+        raise NotImplementedError
+
+    def _check_editable(self):
+        if not self._scorecard().is_editable:
+            raise ValidationError(
+                _("A published scorecard cannot be changed; edit a new version.")
+            )
+
+
+class Section(_DraftOnly):
+    """A section or KPI of a scorecard, e.g. Solution, Process, Attitude."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="sections", verbose_name=_("scorecard")
+    )
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        help_text=_("Stable across versions; coaching rules refer to it, e.g. 'solution'."),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    kpi = models.CharField(
+        _("KPI"), max_length=150, blank=True, help_text=_("e.g. solution accuracy (TLK-5.4.1).")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["scorecard", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "code"], name="section_unique_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def _scorecard(self):
+        return self.scorecard
+
+
+class AnswerType(models.TextChoices):
+    BINARY = "binary", _("Met / not met")
+    SCALE = "scale", _("Scale")
+
+
+class CriticalType(models.TextChoices):
+    NONE = "", _("Not critical")
+    CACE = "CACE", _("Customer-affecting (CACE)")
+    BACE = "BACE", _("Business-affecting (BACE)")
+    COACE = "CoACE", _("Compliance-affecting (CoACE)")
+
+
+class CriticalScope(models.TextChoices):
+    SHOP = "shop", _("Zeroes the whole shop")
+    SECTION = "section", _("Zeroes its section")
+
+
+class Parameter(_DraftOnly):
+    """One line of the form: what the agent should do, scored met / not met."""
+
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="parameters", verbose_name=_("section")
+    )
+    text = models.CharField(_("parameter"), max_length=300)
+    guidance = models.TextField(_("guidance for the shopper"), blank=True)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    answer_type = models.CharField(
+        _("answer"), max_length=10, choices=AnswerType.choices, default=AnswerType.BINARY
+    )
+    scale_max = models.PositiveSmallIntegerField(
+        _("scale maximum"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
+        help_text=_("For a scale answer: 0 … this value."),
+    )
+    critical_type = models.CharField(
+        _("critical error"), max_length=5, choices=CriticalType.choices, blank=True, default=""
+    )
+    critical_scope = models.CharField(
+        _("a failed critical parameter"),
+        max_length=10,
+        choices=CriticalScope.choices,
+        default=CriticalScope.SHOP,
+    )
+    allow_not_applicable = models.BooleanField(_("may be not applicable"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("parameter")
+        verbose_name_plural = _("parameters")
+        ordering = ["section", "order", "id"]
+
+    def __str__(self):
+        return self.text
+
+    def _scorecard(self):
+        return self.section.scorecard
+
+    def clean(self):
+        if self.answer_type == AnswerType.SCALE and not self.scale_max:
+            raise ValidationError({"scale_max": _("A scale answer needs its maximum.")})
+        if self.answer_type == AnswerType.BINARY:
+            self.scale_max = None
+
+    @property
+    def is_critical(self) -> bool:
+        return bool(self.critical_type)

@@ -1,0 +1,65 @@
+"""The program's menu: each entry names a URL, a label and the roles that see it.
+
+Entries whose URL is not (yet) part of the product are skipped, so an app adds
+its pages here without any template change.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import ALL_ROLES
+from .models import Role
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    group: str
+    url_name: str
+    label: str
+    icon: str
+    roles: frozenset[str] = ALL_ROLES
+
+
+SETUP = _("Setup")
+PEOPLE = _("People")
+LIBRARY = _("Library")
+
+MENU: list[MenuEntry] = [
+    MenuEntry(SETUP, "program_settings", _("Rules"), "sliders"),
+    MenuEntry(SETUP, "program_frame", _("Categories, bands and slots"), "clock"),
+    MenuEntry(SETUP, "channel_list", _("Channels"), "telephone"),
+    MenuEntry(SETUP, "scorecard_list", _("Scorecards"), "ui-checks"),
+    MenuEntry(SETUP, "coaching_rule_list", _("Coaching rules"), "signpost-split"),
+    MenuEntry(SETUP, "member_list", _("Members and RACI"), "people"),
+    MenuEntry(
+        SETUP,
+        "program_history",
+        _("Audit trail"),
+        "clock-history",
+        frozenset({Role.MANAGER, Role.QC_ANALYST}),
+    ),
+    MenuEntry(PEOPLE, "area_list", _("Areas"), "geo-alt"),
+    MenuEntry(PEOPLE, "team_list", _("Teams"), "diagram-3"),
+    MenuEntry(PEOPLE, "agent_list", _("Agents"), "person-badge"),
+    MenuEntry(LIBRARY, "reason_list", _("Contact reasons"), "chat-left-text"),
+    MenuEntry(LIBRARY, "scenario_list", _("Scenarios"), "journal-text"),
+]
+
+
+def menu_for(program) -> list[tuple[str, list[dict]]]:
+    """[(group, [{url, label, icon}, …]), …] for the current user's roles."""
+    roles = getattr(program, "user_roles", frozenset())
+    groups: dict[str, list[dict]] = {}
+    for entry in MENU:
+        if not roles & entry.roles:
+            continue
+        try:
+            url = reverse(entry.url_name, args=[program.code])
+        except NoReverseMatch:
+            continue
+        groups.setdefault(str(entry.group), []).append(
+            {"url": url, "label": entry.label, "icon": entry.icon, "name": entry.url_name}
+        )
+    return list(groups.items())

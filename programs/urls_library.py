@@ -1,0 +1,3 @@
+"""URLs of the library pages, included under /p/<code>/ by programs.urls."""
+
+urlpatterns = []

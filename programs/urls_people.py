@@ -1,0 +1,3 @@
+"""URLs of the people pages, included under /p/<code>/ by programs.urls."""
+
+urlpatterns = []
