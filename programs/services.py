@@ -5,6 +5,7 @@ Keyword-only, typed, atomic; views, commands and tests all call these.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -13,10 +14,12 @@ from .models import (
     ContactReason,
     DocumentRevision,
     InteractionCategory,
+    Membership,
     Organization,
     Parameter,
     Program,
     RetentionRule,
+    Role,
     Scorecard,
     Section,
     TimeBand,
@@ -110,3 +113,65 @@ def preset_load(
         for n, c in preset["reasons"]
     )
     return program
+
+
+@transaction.atomic
+def program_create_from_preset(
+    *, user: User, preset: str, organization: Organization, code: str, name: str
+) -> Program:
+    """A new program from a preset; its creator becomes its manager (Accountable)."""
+    program = preset_load(key=preset, organization=organization, code=code, name=name, user=user)
+    Membership.objects.create(user=user, program=program, role=Role.MANAGER)
+    return program
+
+
+@transaction.atomic
+def membership_add(
+    *, program: Program, email: str, full_name: str, role: str, raci: str = ""
+) -> tuple[Membership, bool]:
+    """Give `email` a role in the program, creating the account if needed.
+
+    Returns (membership, account_created). A new account has no usable
+    password; the caller sends the person a link to set one.
+    """
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        if not full_name.strip():
+            raise ValidationError(
+                {"full_name": _("This person has no account yet: give their full name.")}
+            )
+        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+    if Membership.objects.filter(user=user, program=program, role=role).exists():
+        raise ValidationError({"role": _("This person already has this role in the program.")})
+    membership = Membership.objects.create(user=user, program=program, role=role, raci=raci)
+    return membership, created
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Take a role away; the last manager of a program cannot be removed."""
+    if (
+        membership.role == Role.MANAGER
+        and not Membership.objects.filter(program=membership.program_id, role=Role.MANAGER)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(_("A program needs at least one manager."))
+    membership.delete()
+
+
+def formset_save(formset) -> None:
+    """Save a formset of program rows in one transaction.
+
+    A row that other records still use cannot be deleted: the whole save is
+    undone and the formset gets an error naming the row.
+    """
+    try:
+        with transaction.atomic():
+            formset.save()
+    except ProtectedError as exc:
+        used = ", ".join(sorted({str(obj) for obj in exc.protected_objects})[:5])
+        raise ValidationError(
+            _("Some rows are still in use and cannot be deleted (used by: %(used)s).")
+            % {"used": used}
+        ) from exc

@@ -1,0 +1,262 @@
+"""Forms of program setup: rules, the frame tables, members, new program."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.forms import modelformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import (
+    Channel,
+    DocumentRevision,
+    InteractionCategory,
+    Membership,
+    Organization,
+    Program,
+    ProgramClosure,
+    Raci,
+    RetentionRule,
+    Role,
+    TimeBand,
+    TimeSlot,
+)
+from programs.presets import PRESET_CHOICES
+
+WEEKDAYS = [
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (7, _("Sunday")),
+]
+WEEKS = [(w, _("Week %(n)s") % {"n": w}) for w in range(1, 6)]
+
+
+class IntListField(forms.TypedMultipleChoiceField):
+    """Checkboxes stored as a JSON list of ints."""
+
+    def __init__(self, *, choices, **kwargs):
+        super().__init__(
+            choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple, **kwargs
+        )
+
+    def prepare_value(self, value):
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+
+class ProgramRulesForm(forms.ModelForm):
+    """Every rule of a program that differs between work instructions."""
+
+    working_days = IntListField(choices=WEEKDAYS, label=_("Working days"))
+    execution_weeks = IntListField(
+        choices=WEEKS, required=False, label=_("Execution weeks of the month")
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "name",
+            "is_active",
+            "time_zone",
+            "monthly_sample_size",
+            "sample_size_is_minimum",
+            "top_n_reasons",
+            "execution_pattern",
+            "sessions_per_week",
+            "execution_weeks",
+            "working_days",
+            "skip_public_holidays",
+            "traffic_threshold_percent",
+            "scoring_mode",
+            "target_score",
+            "report_due_day",
+            "document_code",
+            "document_title",
+            "revision",
+            "effective_date",
+            "form_code_report",
+            "form_code_followup",
+            "form_code_ms_form",
+            "form_code_execution",
+        ]
+        widgets = {"effective_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        row = "row row-cols-1 row-cols-md-2 row-cols-xl-3"
+        self.helper.layout = Layout(
+            Fieldset(_("Program"), Div("name", "time_zone", "is_active", css_class=row)),
+            Fieldset(
+                _("Sampling (PGD-4.3, 4.4; TLK-5.1.2, 5.2.1.2)"),
+                Div(
+                    "monthly_sample_size", "sample_size_is_minimum", "top_n_reasons", css_class=row
+                ),
+            ),
+            Fieldset(
+                _("Scheduling (PGD-4.5, 5.2.2; TLK-5.2.1.3)"),
+                Div(
+                    "execution_pattern",
+                    "sessions_per_week",
+                    "execution_weeks",
+                    "working_days",
+                    "skip_public_holidays",
+                    "traffic_threshold_percent",
+                    css_class=row,
+                ),
+            ),
+            Fieldset(
+                _("Scoring and reporting (PGD-5.1.2, 4.7; TLK-5.3.3)"),
+                Div("scoring_mode", "target_score", "report_due_day", css_class=row),
+            ),
+            Fieldset(
+                _("Work instruction and forms (PGD-7, TLK-6, TLK-7)"),
+                Div(
+                    "document_code",
+                    "document_title",
+                    "revision",
+                    "effective_date",
+                    "form_code_report",
+                    "form_code_followup",
+                    "form_code_ms_form",
+                    "form_code_execution",
+                    css_class=row,
+                ),
+            ),
+        )
+
+
+# --- The frame tables, edited as formsets -----------------------------------
+
+
+class _ProgramScopedForm(forms.ModelForm):
+    """Limits foreign-key choices to rows of the same program."""
+
+    scoped_fields: dict[str, type] = {}
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program = program
+        for name, model in self.scoped_fields.items():
+            self.fields[name].queryset = model.objects.filter(program=program)
+
+    def save(self, commit=True):
+        self.instance.program = self.program
+        return super().save(commit=commit)
+
+    def _post_clean(self):
+        self.instance.program = self.program
+        super()._post_clean()
+
+
+class CategoryForm(_ProgramScopedForm):
+    class Meta:
+        model = InteractionCategory
+        fields = ["code", "name", "order"]
+
+
+class TimeBandForm(_ProgramScopedForm):
+    scoped_fields = {"maps_to": TimeBand}
+
+    class Meta:
+        model = TimeBand
+        fields = ["code", "name", "start_hour", "end_hour", "maps_to", "order"]
+
+
+class TimeSlotForm(_ProgramScopedForm):
+    scoped_fields = {"band": TimeBand}
+
+    class Meta:
+        model = TimeSlot
+        fields = ["band", "start", "end"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+class ClosureForm(_ProgramScopedForm):
+    class Meta:
+        model = ProgramClosure
+        fields = ["date", "reason"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class RetentionForm(_ProgramScopedForm):
+    class Meta:
+        model = RetentionRule
+        fields = ["record_type", "years"]
+
+
+class RevisionForm(_ProgramScopedForm):
+    class Meta:
+        model = DocumentRevision
+        fields = ["revision", "effective_date", "description"]
+        widgets = {
+            "effective_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ChannelForm(_ProgramScopedForm):
+    scoped_fields = {"parent": Channel}
+
+    class Meta:
+        model = Channel
+        fields = ["code", "name", "kind", "parent", "is_active"]
+
+
+def table_formset(form_class):
+    return modelformset_factory(form_class.Meta.model, form=form_class, extra=1, can_delete=True)
+
+
+# --- Members ------------------------------------------------------------------
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        help_text=_("Needed only for someone who has no account yet."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    raci = forms.ChoiceField(
+        label=_("RACI"),
+        choices=[("", _("The role's usual part")), *Raci.choices],
+        required=False,
+    )
+
+
+class MembershipRaciForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["raci"]
+
+
+class ProgramFromPresetForm(forms.Form):
+    preset = forms.ChoiceField(label=_("Preset"), choices=PRESET_CHOICES)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("Short code used in addresses and documents, e.g. PGD2."),
+    )
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        Program._meta.get_field("code").run_validators(code)
+        if Program.objects.filter(code__iexact=code).exists():
+            raise forms.ValidationError(_("A program with this code exists already."))
+        return code

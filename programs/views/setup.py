@@ -1,0 +1,430 @@
+"""Program setup pages: rules, frame tables, channels, members, audit trail,
+and new programs from a preset."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from programs import services
+from programs.access import EDIT_RULES, get_program_for
+from programs.forms.setup import (
+    CategoryForm,
+    ChannelForm,
+    ClosureForm,
+    MemberAddForm,
+    MembershipRaciForm,
+    ProgramFromPresetForm,
+    ProgramRulesForm,
+    RetentionForm,
+    RevisionForm,
+    TimeBandForm,
+    TimeSlotForm,
+    table_formset,
+)
+from programs.models import (
+    Agent,
+    CoachingRule,
+    Membership,
+    Organization,
+    Program,
+    Raci,
+    RetentionRule,
+    Role,
+    Scenario,
+    Scorecard,
+    Team,
+)
+
+
+@dataclass(frozen=True)
+class FrameTable:
+    key: str
+    title: str
+    clause: str
+    form: type
+    order_by: tuple[str, ...]
+    related: tuple[str, ...] = ()
+
+
+FRAME_TABLES = {
+    t.key: t
+    for t in [
+        FrameTable(
+            "categories",
+            gettext_lazy("Interaction categories"),
+            "PGD-4.3, TLK-5.1.2",
+            CategoryForm,
+            ("order", "name"),
+        ),
+        FrameTable(
+            "bands",
+            gettext_lazy("Time bands"),
+            "PGD-4.3, TLK-5.2.1.3",
+            TimeBandForm,
+            ("order", "start_hour"),
+            ("maps_to",),
+        ),
+        FrameTable(
+            "slots",
+            gettext_lazy("Execution slots"),
+            "PGD-4.5",
+            TimeSlotForm,
+            ("start",),
+            ("band",),
+        ),
+        FrameTable(
+            "closures",
+            gettext_lazy("Closures (besides public holidays)"),
+            "PGD-4.5",
+            ClosureForm,
+            ("date",),
+        ),
+        FrameTable(
+            "retention",
+            gettext_lazy("Retention of records"),
+            "PGD-6, TLK-6",
+            RetentionForm,
+            ("record_type",),
+        ),
+        FrameTable(
+            "revisions",
+            gettext_lazy("Change log of the work instruction"),
+            "PGD-7, TLK-7",
+            RevisionForm,
+            ("effective_date", "revision"),
+        ),
+        FrameTable(
+            "channels",
+            gettext_lazy("Channels"),
+            "PGD-2.1",
+            ChannelForm,
+            ("kind", "parent_id", "name"),
+            ("parent",),
+        ),
+    ]
+}
+
+
+def _table_rows(program: Program, table: FrameTable):
+    model = table.form.Meta.model
+    return (
+        model.objects.filter(program=program)
+        .select_related(*table.related)
+        .order_by(*table.order_by)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_settings(request, code):
+    """The program's rules: managers edit them, every member reads them."""
+    program = get_program_for(request.user, code)
+    can_edit = bool(program.user_roles & EDIT_RULES)
+    form = ProgramRulesForm(request.POST or None, instance=program)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The program's rules were saved."))
+            return redirect("program_settings", program.code)
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "programs/setup/settings.html",
+        {"program": program, "form": form, "can_edit": can_edit},
+    )
+
+
+@login_required
+def program_frame(request, code):
+    """Categories, time bands, slots, closures, retention and change log."""
+    program = get_program_for(request.user, code)
+    keys = ["categories", "bands", "slots", "closures", "retention", "revisions"]
+    tables = [(FRAME_TABLES[k], list(_table_rows(program, FRAME_TABLES[k]))) for k in keys]
+    return render(
+        request,
+        "programs/setup/frame.html",
+        {"program": program, "tables": tables, "can_edit": bool(program.user_roles & EDIT_RULES)},
+    )
+
+
+@login_required
+def channel_list(request, code):
+    program = get_program_for(request.user, code)
+    table = FRAME_TABLES["channels"]
+    return render(
+        request,
+        "programs/setup/frame.html",
+        {
+            "program": program,
+            "tables": [(table, list(_table_rows(program, table)))],
+            "can_edit": bool(program.user_roles & EDIT_RULES),
+            "title": _("Channels"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_table_edit(request, code, table):
+    """Edit one frame table as a formset; all rows are saved together or not at all."""
+    program = get_program_for(request.user, code, roles=EDIT_RULES)
+    frame_table = FRAME_TABLES.get(table)
+    if frame_table is None:
+        raise Http404
+    formset_class = table_formset(frame_table.form)
+    formset = formset_class(
+        request.POST or None,
+        queryset=_table_rows(program, frame_table),
+        form_kwargs={"program": program},
+        prefix=table,
+    )
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.formset_save(formset)
+        except ValidationError as exc:
+            formset._non_form_errors = formset.error_class(exc.messages)
+        else:
+            messages.success(request, _("%(table)s saved.") % {"table": frame_table.title})
+            return redirect("channel_list" if table == "channels" else "program_frame", code)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "programs/setup/table_edit.html",
+        {"program": program, "formset": formset, "table": frame_table},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_list(request, code):
+    """Who is in the program, their roles and RACI part (PGD-4.2)."""
+    program = get_program_for(request.user, code)
+    can_edit = bool(program.user_roles & EDIT_RULES)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                membership, created = services.membership_add(program=program, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                if created:
+                    _send_set_password_link(request, membership.user)
+                messages.success(
+                    request,
+                    _("%(user)s is now %(role)s.")
+                    % {"user": membership.user, "role": membership.get_role_display()},
+                )
+                return redirect("member_list", code)
+    memberships = list(
+        Membership.objects.filter(program=program)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+    raci = [
+        (label, [m for m in memberships if m.effective_raci == letter])
+        for letter, label in Raci.choices
+    ]
+    return render(
+        request,
+        "programs/setup/members.html",
+        {
+            "program": program,
+            "memberships": memberships,
+            "raci": raci,
+            "form": form,
+            "can_edit": can_edit,
+            "roles": Role.choices,
+        },
+    )
+
+
+def _send_set_password_link(request, user) -> None:
+    """E-mail a new member a link to choose their password.
+
+    PasswordResetForm skips accounts without a usable password, which is
+    exactly what a new account is, so the link is built here.
+    """
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+    }
+    PasswordResetForm().send_mail(
+        "registration/welcome_subject.txt",
+        "registration/welcome_email.txt",
+        context,
+        from_email=None,
+        to_email=user.email,
+    )
+
+
+@login_required
+@require_POST
+def member_update(request, code, pk):
+    program = get_program_for(request.user, code, roles=EDIT_RULES)
+    membership = get_object_or_404(Membership, program=program, pk=pk)
+    if request.POST.get("action") == "remove":
+        try:
+            services.membership_remove(membership=membership)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The role was removed."))
+        return redirect("member_list", code)
+    form = MembershipRaciForm(request.POST, instance=membership)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("The RACI part was saved."))
+    else:
+        messages.error(request, _("Choose a valid RACI part."))
+    return redirect("member_list", code)
+
+
+# --- Audit trail ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Audited:
+    model: type
+    key: str
+    label: str
+    describe: object  # historical row -> str, without further queries
+    related: tuple[str, ...] = ()
+
+
+AUDITED = [
+    Audited(Program, "id", gettext_lazy("Program rules"), lambda r: r.name),
+    Audited(
+        Membership,
+        "program_id",
+        gettext_lazy("Membership"),
+        lambda r: f"{r.user} · {r.get_role_display()}",
+        ("user",),
+    ),
+    Audited(
+        RetentionRule,
+        "program_id",
+        gettext_lazy("Retention"),
+        lambda r: f"{r.get_record_type_display()}: {r.years}",
+    ),
+    Audited(
+        Scorecard, "program_id", gettext_lazy("Scorecard"), lambda r: f"{r.name} v{r.version}"
+    ),
+    Audited(Scenario, "program_id", gettext_lazy("Scenario"), lambda r: r.title),
+    Audited(CoachingRule, "program_id", gettext_lazy("Coaching rule"), lambda r: r.name),
+    Audited(Team, "program_id", gettext_lazy("Team"), lambda r: r.name),
+    Audited(Agent, "program_id", gettext_lazy("Agent"), lambda r: f"{r.name} ({r.employee_id})"),
+]
+AUDIT_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    when: object
+    who: object
+    kind: str
+    action: str
+    obj: str
+    changes: list[tuple[str, object, object]]
+
+
+def audit_entries(program: Program, *, limit: int = AUDIT_LIMIT) -> list[AuditEntry]:
+    """The latest changes to the program's audited records, newest first.
+
+    One query per record type, whatever the number of changes; diffs are
+    computed in memory between consecutive versions of the same object.
+    """
+    actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    entries: list[AuditEntry] = []
+    for audited in AUDITED:
+        model = audited.model
+        m2m = [f.name for f in model._meta.many_to_many]
+        rows = list(
+            model.history.filter(**{audited.key: program.pk})
+            .select_related("history_user", *audited.related)
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        rows.reverse()  # oldest first, so each row can be diffed with the one before
+        previous = {}
+        for row in rows:
+            old = previous.get(row.id)
+            changes = []
+            if old is not None:
+                delta = row.diff_against(old, excluded_fields=m2m)
+                changes = [
+                    (str(model._meta.get_field(c.field).verbose_name), c.old, c.new)
+                    for c in delta.changes
+                ]
+            previous[row.id] = row
+            entries.append(
+                AuditEntry(
+                    when=row.history_date,
+                    who=row.history_user,
+                    kind=str(audited.label),
+                    action=actions.get(row.history_type, row.history_type),
+                    obj=audited.describe(row),
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
+
+
+@login_required
+def program_history(request, code):
+    program = get_program_for(request.user, code, roles={Role.MANAGER, Role.QC_ANALYST})
+    return render(
+        request,
+        "programs/setup/history.html",
+        {"program": program, "entries": audit_entries(program), "limit": AUDIT_LIMIT},
+    )
+
+
+# --- New program from a preset -------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_new(request):
+    """Managers create a program from a seed preset, in an organization they manage in."""
+    organizations = Organization.objects.filter(
+        programs__memberships__user=request.user, programs__memberships__role=Role.MANAGER
+    ).distinct()
+    if not organizations.exists():
+        raise PermissionDenied
+    form = ProgramFromPresetForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create_from_preset(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(name)s was created from the preset.") % {"name": program.name}
+            )
+            return redirect("program_settings", program.code)
+    return render(request, "programs/setup/program_new.html", {"form": form})
