@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mysteryshop.tasks.record_heartbeat",
         "schedule": HEARTBEAT_INTERVAL_SECONDS,
     },
+    "sweep-waiting-imports": {
+        "task": "sampling.tasks.sweep_waiting_imports",
+        "schedule": 60,
+    },
 }
 
 # --- Forms and UI -----------------------------------------------------------

@@ -29,6 +29,7 @@ def _rules_post(program, **changes):
         "time_zone": program.time_zone,
         "monthly_sample_size": program.monthly_sample_size,
         "top_n_reasons": program.top_n_reasons,
+        "min_shops_per_band": program.min_shops_per_band,
         "execution_pattern": program.execution_pattern,
         "sessions_per_week": program.sessions_per_week or "",
         "execution_weeks": program.execution_weeks,

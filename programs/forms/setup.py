@@ -63,6 +63,7 @@ class ProgramRulesForm(forms.ModelForm):
             "monthly_sample_size",
             "sample_size_is_minimum",
             "top_n_reasons",
+            "min_shops_per_band",
             "execution_pattern",
             "sessions_per_week",
             "execution_weeks",
@@ -93,7 +94,11 @@ class ProgramRulesForm(forms.ModelForm):
             Fieldset(
                 _("Sampling (PGD-4.3, 4.4; TLK-5.1.2, 5.2.1.2)"),
                 Div(
-                    "monthly_sample_size", "sample_size_is_minimum", "top_n_reasons", css_class=row
+                    "monthly_sample_size",
+                    "sample_size_is_minimum",
+                    "top_n_reasons",
+                    "min_shops_per_band",
+                    css_class=row,
                 ),
             ),
             Fieldset(

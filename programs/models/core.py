@@ -167,6 +167,16 @@ class Program(models.Model):
         help_text=_("How many of last month's most frequent reasons form the sampling frame."),
     )
 
+    min_shops_per_band = models.PositiveSmallIntegerField(
+        _("minimum shops per time band"),
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text=_(
+            "Coverage rule applied before proportional allocation: every time band "
+            "with contacts and a slot gets at least this many shops (Telkom: 1)."
+        ),
+    )
+
     # Scheduling (PGD-4.5, PGD-5.2.2, TLK-5.2.1.3)
     execution_pattern = models.CharField(
         _("execution pattern"),

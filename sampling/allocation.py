@@ -1,0 +1,120 @@
+"""Top-N reasons and stratified proportional allocation (PGD-4.3, TLK-5.1.2).
+
+Pure functions on plain data, exact arithmetic (Fraction), deterministic
+tie-breaking, so anyone can check a plan by hand:
+
+1. top_reasons: count contacts per reason; the top N by count, ties broken
+   by name, are the sampling frame.
+2. allocate: strata are reason × time band. Each stratum's exact quota is
+   n × its contacts ÷ the frame's contacts. Integer sizes by largest
+   remainder (Hamilton): every stratum gets the floor of its quota, and the
+   seats left go to the largest remainders (ties: larger population, then the
+   stratum's order key).
+3. Coverage rules are applied before the result is final: a band that must
+   have at least k shops and has fewer gets them on its largest stratum; each
+   seat is taken from the stratum that was last to win a remainder seat (so
+   every other stratum stays within floor/ceil of its quota).
+"""
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import floor
+
+
+class AllocationError(ValueError):
+    """The sample cannot be allocated as asked (the message says why)."""
+
+
+def top_reasons(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
+    """The n reasons with most contacts, ties broken by name; zero counts are left out."""
+    ranked = sorted(((r, c) for r, c in counts.items() if c > 0), key=lambda rc: (-rc[1], rc[0]))
+    return ranked[:n]
+
+
+@dataclass(frozen=True)
+class Stratum:
+    reason: str
+    band: str
+    population: int
+    order: tuple = ()  # the deterministic tie-break key, e.g. (reason name, band order)
+
+
+@dataclass(frozen=True)
+class Allocated:
+    stratum: Stratum
+    share: Fraction
+    quota: Fraction
+    allocated: int
+    lifted: bool
+
+
+def _remainder_ranking(quotas: list[Fraction], tie_keys: list[tuple]) -> list[int]:
+    """Indices in the order they win remainder seats: largest remainder first."""
+    return sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - floor(quotas[i])), tie_keys[i]))
+
+
+def hamilton(quotas: list[Fraction], n: int, tie_keys: list[tuple]) -> list[int]:
+    """Largest-remainder apportionment of n seats on exact quotas summing to n."""
+    seats = [floor(q) for q in quotas]
+    for i in _remainder_ranking(quotas, tie_keys)[: n - sum(seats)]:
+        seats[i] += 1
+    return seats
+
+
+def allocate(strata: list[Stratum], n: int, *, min_per_band: int = 0) -> list[Allocated]:
+    """Allocate n shops over the strata; see the module docstring."""
+    strata = [s for s in strata if s.population > 0]
+    if n <= 0:
+        raise AllocationError("The sample size must be at least 1.")
+    if not strata:
+        raise AllocationError("There is no contact in the sampling frame.")
+    total = sum(s.population for s in strata)
+    shares = [Fraction(s.population, total) for s in strata]
+    quotas = [n * share for share in shares]
+    tie_keys = [(-s.population, s.order or (s.reason, s.band)) for s in strata]
+    seats = hamilton(quotas, n, tie_keys)
+    lifted = [False] * len(strata)
+
+    if min_per_band:
+        bands = sorted({s.band for s in strata})
+        if len(bands) * min_per_band > n:
+            raise AllocationError(
+                f"{n} shops cannot give each of the {len(bands)} time bands "
+                f"{min_per_band} shop(s)."
+            )
+        # Seats won on a remainder, last-won first: the donors of coverage seats.
+        winners = _remainder_ranking(quotas, tie_keys)[: n - sum(floor(q) for q in quotas)]
+        donors = list(reversed(winners))
+        for band in bands:
+            members = [i for i in range(len(strata)) if strata[i].band == band]
+            while sum(seats[i] for i in members) < min_per_band:
+                receiver = min(members, key=lambda i: (-quotas[i], tie_keys[i]))
+                donor = _take_donor(donors, seats, strata, min_per_band, band, quotas)
+                seats[donor] -= 1
+                seats[receiver] += 1
+                lifted[receiver] = True
+    return [
+        Allocated(s, shares[i], quotas[i], seats[i], lifted[i] and seats[i] > floor(quotas[i]))
+        for i, s in enumerate(strata)
+    ]
+
+
+def _take_donor(donors, seats, strata, min_per_band, band, quotas) -> int:
+    """The next stratum that can give a seat without uncovering its own band."""
+
+    def band_total(b):
+        return sum(seats[j] for j in range(len(strata)) if strata[j].band == b)
+
+    for i in list(donors):
+        if seats[i] > 0 and strata[i].band != band and band_total(strata[i].band) > min_per_band:
+            donors.remove(i)
+            return i
+    # No remainder seat left to give: take from the largest allocation that can spare one.
+    candidates = [
+        i
+        for i in range(len(strata))
+        if seats[i] > 0 and strata[i].band != band and band_total(strata[i].band) > min_per_band
+    ]
+    if not candidates:
+        raise AllocationError("The coverage rule cannot be met with this sample size.")
+    return max(candidates, key=lambda i: (seats[i] - quotas[i], seats[i]))

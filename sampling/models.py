@@ -1,0 +1,361 @@
+"""What to test and when: last month's contact data, the sample plan, the
+planned shops (PGD-4.3–4.6, TLK-5.1.1–5.2.2)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from programs.models import (
+    Channel,
+    ContactReason,
+    InteractionCategory,
+    Program,
+    Scenario,
+    TimeBand,
+    TimeSlot,
+)
+
+
+def import_upload_to(instance, filename):
+    return f"contact-imports/{instance.program_id}/{instance.month:%Y-%m}/{filename}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Importing")
+    SUCCEEDED = "succeeded", _("Imported")
+    FAILED = "failed", _("Rejected")
+
+
+class ContactImport(models.Model):
+    """One upload of a month's contacts (TLK-5.1.1). The file is kept as
+    evidence; the rows are stored only as aggregated counts (ContactStat)."""
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="contact_imports",
+        verbose_name=_("program"),
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month the data covers."))
+    file = models.FileField(_("file"), upload_to=import_upload_to)
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors_preview = models.JSONField(
+        _("first errors"),
+        default=list,
+        blank=True,
+        help_text=_("The first 100 row errors: [{row, column, message}]."),
+    )
+    errors_file = models.FileField(_("all errors (CSV)"), blank=True, upload_to=import_upload_to)
+    message = models.TextField(_("message"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact import")
+        verbose_name_plural = _("contact imports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["program", "month", "status"], name="import_month_idx")]
+
+    def __str__(self):
+        return f"{self.program.code} {self.month:%Y-%m} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED}
+
+
+class ContactStat(models.Model):
+    """Contacts counted per reason × category × channel × weekday × hour (× area).
+
+    `reason` is null while the file's reason text is not yet mapped to one of
+    the program's reasons; the analyst maps or adds it.
+    """
+
+    contact_import = models.ForeignKey(
+        ContactImport,
+        on_delete=models.CASCADE,
+        related_name="stats",
+        verbose_name=_("import"),
+    )
+    reason_text = models.CharField(_("reason as in the file"), max_length=200)
+    reason = models.ForeignKey(
+        ContactReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stats",
+        verbose_name=_("reason"),
+    )
+    category = models.ForeignKey(
+        InteractionCategory,
+        on_delete=models.PROTECT,
+        related_name="stats",
+        verbose_name=_("category"),
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="stats", verbose_name=_("channel")
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    hour = models.PositiveSmallIntegerField(_("hour"), validators=[MaxValueValidator(23)])
+    area = models.CharField(_("area"), max_length=100, blank=True)
+    count = models.PositiveIntegerField(_("contacts"))
+
+    class Meta:
+        verbose_name = _("contact count")
+        verbose_name_plural = _("contact counts")
+        indexes = [
+            models.Index(fields=["contact_import", "reason"], name="stat_import_reason_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reason_text} {self.weekday}/{self.hour}: {self.count}"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+
+
+class SamplePlan(models.Model):
+    """A month's stratified sample (PGD-4.3/4.4, TLK-5.2.1.2).
+
+    Same contact data + same seed → same plan. Approved plans are frozen;
+    later changes (reschedule, reassign) are audited on the planned shops.
+    """
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="plans", verbose_name=_("program")
+    )
+    month = models.DateField(_("month"))
+    contact_import = models.ForeignKey(
+        ContactImport,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("contact data"),
+    )
+    seed = models.PositiveBigIntegerField(_("random seed"))
+    sample_size = models.PositiveIntegerField(_("sample size"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    frame_total = models.PositiveIntegerField(_("contacts in the frame"), default=0)
+    notes = models.JSONField(
+        _("notes"),
+        default=list,
+        blank=True,
+        help_text=_("What the plan left out and why (bands without slots, gaps)."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("generated by"),
+    )
+    created_at = models.DateTimeField(_("generated"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sample plan")
+        verbose_name_plural = _("sample plans")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "month"], name="plan_unique_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.program.code} {self.month:%Y-%m}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == PlanStatus.APPROVED
+
+
+class PlanStratum(models.Model):
+    """One stratum (reason × time band) with the numbers anyone can check."""
+
+    plan = models.ForeignKey(
+        SamplePlan, on_delete=models.CASCADE, related_name="strata", verbose_name=_("plan")
+    )
+    reason = models.ForeignKey(
+        ContactReason, on_delete=models.PROTECT, related_name="+", verbose_name=_("reason")
+    )
+    band = models.ForeignKey(
+        TimeBand, on_delete=models.PROTECT, related_name="+", verbose_name=_("time band")
+    )
+    population = models.PositiveIntegerField(_("contacts"))
+    share = models.DecimalField(_("share"), max_digits=9, decimal_places=6)
+    quota = models.DecimalField(_("exact quota"), max_digits=10, decimal_places=4)
+    allocated = models.PositiveIntegerField(_("allocated"))
+    lifted = models.BooleanField(
+        _("lifted by a coverage rule"),
+        default=False,
+        help_text=_("Allocated above its proportional share so its band is covered."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("stratum")
+        verbose_name_plural = _("strata")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "reason", "band"], name="stratum_unique_reason_band"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} × {self.band}"
+
+
+class ShopStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RESCHEDULE = "reschedule", _("To reschedule")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PlannedShop(models.Model):
+    """One mystery contact to make: when, in which slot, which scenario, by whom."""
+
+    plan = models.ForeignKey(
+        SamplePlan, on_delete=models.CASCADE, related_name="shops", verbose_name=_("plan")
+    )
+    stratum = models.ForeignKey(
+        PlanStratum, on_delete=models.CASCADE, related_name="shops", verbose_name=_("stratum")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")
+    )
+    scenario = models.ForeignKey(
+        Scenario,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="planned_shops",
+        verbose_name=_("scenario"),
+        help_text=_("Empty: the library has no scenario to draw."),
+    )
+    date = models.DateField(_("date"))
+    slot = models.ForeignKey(
+        TimeSlot, on_delete=models.PROTECT, related_name="+", verbose_name=_("slot")
+    )
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="planned_shops",
+        verbose_name=_("shopper"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ShopStatus.choices, default=ShopStatus.PLANNED
+    )
+    number = models.PositiveSmallIntegerField(_("number"), help_text=_("1 … n within the plan."))
+    change_reason = models.CharField(_("reason for the last change"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("planned shop")
+        verbose_name_plural = _("planned shops")
+        ordering = ["plan", "date", "slot__start", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plannedshop_unique_number"),
+        ]
+        indexes = [
+            models.Index(fields=["shopper", "date"], name="plannedshop_agenda_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.date:%Y-%m-%d} {self.slot}"
+
+
+class ReasonAlias(models.Model):
+    """A reason as the contact-logging system writes it, mapped to a program reason.
+
+    Made when the analyst maps an unknown reason; later imports use it.
+    """
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="reason_aliases",
+        verbose_name=_("program"),
+    )
+    alias = models.CharField(_("reason as in the file"), max_length=200)
+    reason = models.ForeignKey(
+        ContactReason, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("reason")
+    )
+
+    class Meta:
+        verbose_name = _("reason alias")
+        verbose_name_plural = _("reason aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "alias"], name="reasonalias_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.alias} → {self.reason}"
+
+
+class CalendarFeed(models.Model):
+    """A shopper's secret ICS address for their agenda in one program."""
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("program"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("user"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="calendarfeed_unique_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.program.code}"

@@ -1,0 +1,588 @@
+"""Writes of the sampling app: plan generation, approval, reschedule, reassign."""
+
+import logging
+import random
+import secrets
+import shutil
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import holidays as holiday_calendars
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from programs.models import (
+    Channel,
+    ContactReason,
+    ExecutionPattern,
+    InteractionCategory,
+    Membership,
+    Program,
+    Role,
+    Scenario,
+    Scorecard,
+    ScorecardStatus,
+    TimeBand,
+    TimeSlot,
+    User,
+)
+
+from . import allocation, importer, scheduling
+from .models import (
+    ContactImport,
+    ContactStat,
+    ImportStatus,
+    PlannedShop,
+    PlanStatus,
+    PlanStratum,
+    ReasonAlias,
+    SamplePlan,
+    ShopStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def previous_month(month: date) -> date:
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def latest_import(program: Program, month: date) -> ContactImport | None:
+    """The newest successful import of `month`'s contacts."""
+    return (
+        ContactImport.objects.filter(program=program, month=month, status=ImportStatus.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def closed_days(program: Program, month: date) -> set[date]:
+    """Public holidays (when the program skips them) and the program's closures."""
+    closed = set(
+        program.closures.filter(date__year=month.year, date__month=month.month).values_list(
+            "date", flat=True
+        )
+    )
+    if program.skip_public_holidays:
+        calendar = holiday_calendars.country_holidays(program.holiday_country, years=month.year)
+        closed |= {d for d in calendar if d.month == month.month}
+    return closed
+
+
+def shoppers_of(program: Program) -> list[User]:
+    """Who may be assigned shops: the program's shoppers (QCOs; supervisors and
+    team leaders who help hold the shopper role too, TLK-5.2.2)."""
+    return list(
+        User.objects.filter(
+            memberships__program=program, memberships__role=Role.SHOPPER, is_active=True
+        )
+        .order_by("full_name", "pk")
+        .distinct()
+    )
+
+
+@transaction.atomic
+def plan_generate(
+    *, program: Program, month: date, user: User | None, seed: int | None = None
+) -> SamplePlan:
+    """Build the month's plan from month N-1's contact data (replacing a draft).
+
+    The same data and seed give the same plan. An approved plan is frozen.
+    """
+    month = month.replace(day=1)
+    existing = SamplePlan.objects.select_for_update().filter(program=program, month=month).first()
+    if existing and existing.is_frozen:
+        raise ValidationError(_("The plan of this month is approved and cannot be regenerated."))
+    source = latest_import(program, previous_month(month))
+    if source is None:
+        raise ValidationError(
+            _("Import the contact data of %(month)s first.")
+            % {"month": previous_month(month).strftime("%Y-%m")}
+        )
+    if seed is None:
+        seed = secrets.randbelow(2**53)
+    rng = random.Random(seed)
+    notes: list[str] = []
+
+    stats = list(
+        ContactStat.objects.filter(contact_import=source)
+        .values("reason_id", "channel_id", "weekday", "hour")
+        .annotate(n=Sum("count"))
+        .order_by("reason_id", "channel_id", "weekday", "hour")
+    )
+    unmapped = sum(s["n"] for s in stats if s["reason_id"] is None)
+    if unmapped:
+        notes.append(
+            _("%(n)s contacts have a reason not mapped to the program's reasons and are left out.")
+            % {"n": unmapped}
+        )
+    reasons = {r.pk: r for r in ContactReason.objects.filter(program=program)}
+    per_reason = Counter()
+    for s in stats:
+        if s["reason_id"] is not None:
+            per_reason[reasons[s["reason_id"]].name] += s["n"]
+    top = allocation.top_reasons(per_reason, program.top_n_reasons)
+    if not top:
+        raise ValidationError(_("The contact data has no contact with a known reason."))
+    top_names = {name for name, _count in top}
+
+    bands = list(TimeBand.objects.filter(program=program).order_by("order", "start_hour"))
+    slots = list(TimeSlot.objects.filter(program=program).select_related("band"))
+    hourly: Counter = Counter()
+    for s in stats:
+        hourly[(s["weekday"], s["hour"])] += s["n"]
+    sched_slots = [scheduling.Slot(s.pk, str(s.band_id), s.start, s.end) for s in slots]
+    busy = scheduling.high_traffic(
+        hourly, sched_slots, sorted(program.working_days), program.traffic_threshold_percent
+    )
+    weeks = (
+        program.execution_weeks
+        if program.execution_pattern == ExecutionPattern.WEEKS_OF_MONTH
+        else None
+    )
+    days = scheduling.execution_days(
+        month, working_days=program.working_days, closed=closed_days(program, month), weeks=weeks
+    )
+    if not days:
+        raise ValidationError(_("No execution day is left in this month for this program."))
+    # A band can be sampled when one of its slots is low-traffic on an execution day.
+    weekdays = {d.isoweekday() for d in days}
+    usable = {s.band_id for s in slots if any((w, s.pk) not in busy for w in weekdays)}
+    for band in bands:
+        if band.pk in {s.band_id for s in slots} and band.pk not in usable:
+            notes.append(
+                _(
+                    "Every slot of time band %(band)s is high-traffic: the band is left out "
+                    "(PGD-5.2.2)."
+                )
+                % {"band": band.name}
+            )
+    band_of_hour = {}
+    for hour in range(24):
+        band = next((b for b in bands if b.contains_hour(hour)), None)
+        if band is not None and band.pk not in usable and band.maps_to_id in usable:
+            band = next(b for b in bands if b.pk == band.maps_to_id)
+        band_of_hour[hour] = band
+
+    population: Counter = Counter()
+    channel_mix: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    left_out: Counter = Counter()
+    frame_all = 0
+    for s in stats:
+        reason = reasons.get(s["reason_id"])
+        if reason is None or reason.name not in top_names:
+            continue
+        frame_all += s["n"]
+        band = band_of_hour[s["hour"]]
+        if band is None or band.pk not in usable:
+            left_out[band.name if band else "—"] += s["n"]
+            continue
+        population[(reason.pk, band.pk)] += s["n"]
+        channel_mix[(reason.pk, band.pk)][s["channel_id"]] += s["n"]
+    for band_name, n in sorted(left_out.items()):
+        notes.append(
+            _(
+                "Time band %(band)s has %(n)s contacts (%(share)s %% of the top reasons) but no "
+                "execution slot: it is left out of the frame."
+            )
+            % {"band": band_name, "n": n, "share": f"{100 * n / frame_all:.1f}"}
+        )
+
+    band_order = {b.pk: i for i, b in enumerate(bands)}
+    strata_in = [
+        allocation.Stratum(
+            reason=str(reason_id),
+            band=str(band_id),
+            population=n,
+            order=(reasons[reason_id].name, band_order[band_id]),
+        )
+        for (reason_id, band_id), n in population.items()
+    ]
+    strata_in.sort(key=lambda s: s.order)
+    try:
+        allocated = allocation.allocate(
+            strata_in, program.monthly_sample_size, min_per_band=program.min_shops_per_band
+        )
+    except allocation.AllocationError as exc:
+        raise ValidationError(str(exc)) from exc
+
+    # Schedule.
+    candidates = scheduling.candidate_sessions(days, sched_slots, set(busy))
+    shops_per_band = Counter()
+    for a in allocated:
+        shops_per_band[a.stratum.band] += a.allocated
+    if program.execution_pattern == ExecutionPattern.SESSIONS_PER_WEEK:
+        sessions = scheduling.weekly_sessions(
+            candidates,
+            per_week=program.sessions_per_week,
+            shops_per_band=shops_per_band,
+            working_days=program.working_days,
+            rng=rng,
+        )
+    else:
+        sessions = candidates
+    if not sessions:
+        raise ValidationError(_("No execution day is left in this month for this program."))
+
+    # Save the plan and its strata.
+    if existing:
+        existing.delete()
+    plan = SamplePlan.objects.create(
+        program=program,
+        month=month,
+        contact_import=source,
+        seed=seed,
+        sample_size=program.monthly_sample_size,
+        frame_total=sum(population.values()),
+        notes=notes,
+        created_by=user,
+    )
+    strata = PlanStratum.objects.bulk_create(
+        PlanStratum(
+            plan=plan,
+            reason_id=int(a.stratum.reason),
+            band_id=int(a.stratum.band),
+            population=a.stratum.population,
+            share=_dec(a.share, 6),
+            quota=_dec(a.quota, 4),
+            allocated=a.allocated,
+            lifted=a.lifted,
+            order=i,
+        )
+        for i, a in enumerate(allocated)
+    )
+
+    # One shop per allocated seat, in a seeded random order, placed and drawn.
+    seats = [s for s in strata for _i in range(s.allocated)]
+    rng.shuffle(seats)
+    placed = scheduling.place([str(s.band_id) for s in seats], sessions, rng)
+    scorecard_channels = set(
+        Scorecard.objects.filter(program=program, status=ScorecardStatus.PUBLISHED).values_list(
+            "channel_id", flat=True
+        )
+    )
+    scenarios = _scenarios_by_reason_channel(program, month)
+    shops = []
+    gaps = 0
+    for number, (stratum, session) in enumerate(zip(seats, placed, strict=True), start=1):
+        mix = channel_mix[(stratum.reason_id, stratum.band_id)]
+        channel_id = _draw_channel(mix, scorecard_channels, rng)
+        options = scenarios.get((stratum.reason_id, channel_id), [])
+        scenario = rng.choice(options) if options else None
+        gaps += scenario is None
+        shops.append(
+            PlannedShop(
+                plan=plan,
+                stratum=stratum,
+                channel_id=channel_id,
+                scenario=scenario,
+                date=session.day,
+                slot_id=session.slot_id,
+                number=number,
+            )
+        )
+    shops.sort(key=lambda s: (s.date, s.slot_id, s.number))
+    shoppers = shoppers_of(program)
+    assignment = scheduling.assign(
+        [(i, s.date) for i, s in enumerate(shops)], [(u.full_name, u.pk) for u in shoppers]
+    )
+    for i, shop in enumerate(shops):
+        shop.shopper_id = assignment.get(i)
+    bulk_create_with_history(shops, PlannedShop)
+    if gaps:
+        notes.append(
+            _(
+                "%(n)s shops have no scenario in the library yet: add scenarios for "
+                "their reason and channel."
+            )
+            % {"n": gaps}
+        )
+    if not shoppers:
+        notes.append(_("The program has no shopper yet: the shops are unassigned."))
+    if notes != plan.notes:
+        plan.notes = notes
+        plan.save(update_fields=["notes"])
+    return plan
+
+
+def _dec(value, places: int) -> Decimal:
+    return (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if places is None
+        else (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+            Decimal(1).scaleb(-places)
+        )
+    )
+
+
+def _draw_channel(mix: Counter, allowed: set[int], rng: random.Random) -> int:
+    """A channel drawn in proportion to the stratum's contacts per channel,
+    among channels that have a published scorecard when any does."""
+    items = sorted(mix.items())
+    usable = [(c, n) for c, n in items if c in allowed] or items
+    channels, weights = zip(*usable, strict=True)
+    return rng.choices(channels, weights=weights)[0]
+
+
+def _scenarios_by_reason_channel(program: Program, month: date) -> dict:
+    found = defaultdict(list)
+    for scenario in (
+        Scenario.objects.filter(program=program, is_active=True)
+        .select_related("channel")
+        .order_by("pk")
+    ):
+        if scenario.is_valid_in(month):
+            found[(scenario.reason_id, scenario.channel_id)].append(scenario)
+            if scenario.channel.parent_id:  # a chat scenario also serves "digital"
+                found[(scenario.reason_id, scenario.channel.parent_id)].append(scenario)
+    return found
+
+
+@transaction.atomic
+def plan_approve(*, plan: SamplePlan, user: User) -> SamplePlan:
+    plan = SamplePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("This plan is approved already."))
+    plan.status = PlanStatus.APPROVED
+    plan.approved_by = user
+    plan.approved_at = timezone.now()
+    plan.save(update_fields=["status", "approved_by", "approved_at"])
+    return plan
+
+
+@transaction.atomic
+def shop_reschedule(*, shop: PlannedShop, day: date, slot: TimeSlot, reason: str) -> PlannedShop:
+    """Move a shop to another day and slot of its month, saying why (audited)."""
+    shop = PlannedShop.objects.select_for_update().select_related("plan").get(pk=shop.pk)
+    if shop.status == ShopStatus.DONE:
+        raise ValidationError(_("A shop that was done cannot be moved."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the shop is moved.")})
+    if (day.year, day.month) != (shop.plan.month.year, shop.plan.month.month):
+        raise ValidationError({"day": _("Choose a day of the plan's month.")})
+    if slot.program_id != shop.plan.program_id:
+        raise ValidationError({"slot": _("Choose a slot of this program.")})
+    shop.date, shop.slot, shop.change_reason = day, slot, reason.strip()
+    if shop.status == ShopStatus.RESCHEDULE:
+        shop.status = ShopStatus.PLANNED
+    shop.save()
+    return shop
+
+
+@transaction.atomic
+def shop_reassign(*, shop: PlannedShop, shopper: User | None, reason: str) -> PlannedShop:
+    """Give a shop to another shopper of the program, saying why (audited)."""
+    shop = PlannedShop.objects.select_for_update().select_related("plan").get(pk=shop.pk)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the shop is reassigned.")})
+    if (
+        shopper is not None
+        and not Membership.objects.filter(
+            program=shop.plan.program_id, user=shopper, role=Role.SHOPPER
+        ).exists()
+    ):
+        raise ValidationError({"shopper": _("Choose a shopper of this program.")})
+    shop.shopper, shop.change_reason = shopper, reason.strip()
+    shop.save()
+    return shop
+
+
+@transaction.atomic
+def plan_assign_evenly(*, plan: SamplePlan) -> int:
+    """Assign the plan's unassigned shops evenly, counting what shoppers have."""
+    shops = list(
+        PlannedShop.objects.select_for_update()
+        .filter(plan=plan, shopper=None)
+        .order_by("date", "slot__start", "number")
+    )
+    load = Counter(
+        PlannedShop.objects.filter(plan=plan)
+        .exclude(shopper=None)
+        .values_list("shopper_id", flat=True)
+    )
+    shoppers = shoppers_of(plan.program)
+    assignment = scheduling.assign(
+        [(s.pk, s.date) for s in shops], [(u.full_name, u.pk) for u in shoppers], load
+    )
+    for shop in shops:
+        shop.shopper_id = assignment.get(shop.pk)
+        shop.change_reason = _("Assigned evenly.")
+        shop.save(update_fields=["shopper", "change_reason"])
+    return len(assignment)
+
+
+# --- Contact data import (TLK-5.1.1) -------------------------------------------
+
+
+def contact_import_start(*, program: Program, month: date, upload, user: User) -> ContactImport:
+    """Store the uploaded file (kept as evidence) and queue its import.
+
+    A broker outage never breaks the request: the import stays waiting and
+    the periodic sweep queues it again.
+    """
+    record = ContactImport(
+        program=program,
+        month=month.replace(day=1),
+        original_name=upload.name[:255],
+        uploaded_by=user,
+    )
+    record.file.save(upload.name, upload, save=False)
+    record.save()
+    transaction.on_commit(lambda: enqueue_import(record.pk))
+    return record
+
+
+def enqueue_import(import_id: int) -> bool:
+    from .tasks import contact_import_run
+
+    try:
+        contact_import_run.delay(import_id)
+    except Exception:  # the broker is down: the sweep retries
+        logger.warning(
+            "Could not queue contact import %s; the sweep will retry.", import_id, exc_info=True
+        )
+        return False
+    return True
+
+
+def contact_import_process(*, import_id: int) -> ContactImport:
+    """Validate, aggregate and store one import; all or nothing. Idempotent:
+    a finished import is left alone, an interrupted one starts again."""
+    claimed = ContactImport.objects.filter(
+        pk=import_id, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), progress=1)
+    record = ContactImport.objects.select_related("program").get(pk=import_id)
+    if not claimed:
+        return record
+    program = record.program
+    started = time.monotonic()
+
+    def progress(pct: int) -> None:
+        ContactImport.objects.filter(pk=import_id).update(progress=pct)
+
+    channels = {}
+    for c in Channel.objects.filter(program=program):
+        channels[c.code], channels[c.name] = c.pk, c.pk
+    categories = {}
+    for c in InteractionCategory.objects.filter(program=program):
+        categories[c.code], categories[c.name] = c.pk, c.pk
+    try:
+        with record.file.open("rb") as fh, tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
+            shutil.copyfileobj(fh, tmp)
+            tmp.flush()
+            result = importer.parse(
+                Path(tmp.name),
+                time_zone=program.time_zone,
+                year=record.month.year,
+                month=record.month.month,
+                channels=channels,
+                categories=categories,
+                progress=progress,
+            )
+    except importer.FileRejected as exc:
+        return _import_failed(record, str(exc), started)
+    record.encoding = result.encoding
+    record.row_count = result.rows
+    if not result.ok:
+        record.error_count = result.error_total
+        record.errors_preview = [
+            {"row": e.row, "column": e.column, "message": e.message}
+            for e in result.errors[: importer.ERRORS_SHOWN]
+        ]
+        record.errors_file.save(
+            f"errors-{record.pk}.csv", ContentFile(importer.errors_csv(result.errors)), save=False
+        )
+        return _import_failed(
+            record,
+            _("%(n)s rows have errors; nothing was imported.") % {"n": result.error_total},
+            started,
+        )
+    aliases = reason_lookup(program)
+    with transaction.atomic():
+        ContactStat.objects.filter(contact_import=record).delete()
+        ContactStat.objects.bulk_create(
+            (
+                ContactStat(
+                    contact_import=record,
+                    reason_text=reason,
+                    reason_id=aliases.get(reason.strip().lower()),
+                    category_id=category,
+                    channel_id=channel,
+                    weekday=weekday,
+                    hour=hour,
+                    area=area,
+                    count=n,
+                )
+                for reason, category, channel, weekday, hour, area, n in result.counts
+            ),
+            batch_size=5000,
+        )
+        record.status = ImportStatus.SUCCEEDED
+        record.progress = 100
+        record.message = ""
+        record.finished_at = timezone.now()
+        record.seconds = time.monotonic() - started
+        record.save()
+    return record
+
+
+def _import_failed(record: ContactImport, message: str, started: float) -> ContactImport:
+    record.status = ImportStatus.FAILED
+    record.message = message
+    record.progress = 100
+    record.finished_at = timezone.now()
+    record.seconds = time.monotonic() - started
+    record.save()
+    return record
+
+
+def reason_lookup(program: Program) -> dict[str, int]:
+    """Reason text (lower case) → reason id, from names and the analyst's aliases."""
+    lookup = {r.name.strip().lower(): r.pk for r in ContactReason.objects.filter(program=program)}
+    for alias in ReasonAlias.objects.filter(program=program):
+        lookup[alias.alias.strip().lower()] = alias.reason_id
+    return lookup
+
+
+@transaction.atomic
+def reason_map(*, program: Program, text: str, reason: ContactReason) -> int:
+    """Map a reason as the file writes it to a program reason, now and for
+    later imports. Returns how many counts were updated."""
+    if reason.program_id != program.pk:
+        raise ValidationError(_("Choose a reason of this program."))
+    ReasonAlias.objects.update_or_create(program=program, alias=text, defaults={"reason": reason})
+    return ContactStat.objects.filter(
+        contact_import__program=program, reason=None, reason_text=text
+    ).update(reason=reason)
+
+
+@transaction.atomic
+def reason_add_from_text(*, program: Program, text: str) -> ContactReason:
+    """Add an unknown reason to the program, in the category most of its contacts have."""
+    top = (
+        ContactStat.objects.filter(contact_import__program=program, reason=None, reason_text=text)
+        .values("category_id")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "category_id")
+        .first()
+    )
+    if top is None:
+        raise ValidationError(_("No contact has this reason."))
+    if ContactReason.objects.filter(program=program, name__iexact=text).exists():
+        raise ValidationError(_("A reason with this name exists already: map it instead."))
+    reason = ContactReason.objects.create(
+        program=program, name=text, category_id=top["category_id"]
+    )
+    ContactStat.objects.filter(
+        contact_import__program=program, reason=None, reason_text=text
+    ).update(reason=reason)
+    return reason
