@@ -35,7 +35,7 @@ lint: install
 
 ## make messages: refresh and compile the Indonesian catalogue.
 messages: install
-	$(PY) manage.py makemessages -l id --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*'
+	$(PY) manage.py makemessages -l id --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='bench/*'
 	$(PY) manage.py compilemessages -l id --ignore='.venv/*'
 
 ## make lock: re-resolve pyproject.toml's dependencies into requirements.lock.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("programs.urls")),
+    path("", include("sampling.urls")),
 ]
 
 if settings.DEBUG:

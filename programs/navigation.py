@@ -25,8 +25,25 @@ class MenuEntry:
 SETUP = _("Setup")
 PEOPLE = _("People")
 LIBRARY = _("Library")
+SAMPLING = _("Sampling")
 
 MENU: list[MenuEntry] = [
+    MenuEntry(SAMPLING, "agenda", _("My agenda"), "calendar-check", frozenset({Role.SHOPPER})),
+    MenuEntry(
+        SAMPLING,
+        "contact_import_list",
+        _("Contact data"),
+        "upload",
+        frozenset({Role.MANAGER, Role.QC_ANALYST}),
+    ),
+    MenuEntry(SAMPLING, "plan_list", _("Sample plans"), "calendar3"),
+    MenuEntry(
+        SAMPLING,
+        "sample_progress",
+        _("Progress"),
+        "bar-chart-steps",
+        frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR}),
+    ),
     MenuEntry(SETUP, "program_settings", _("Rules"), "sliders"),
     MenuEntry(SETUP, "program_frame", _("Categories, bands and slots"), "clock"),
     MenuEntry(SETUP, "channel_list", _("Channels"), "telephone"),

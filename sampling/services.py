@@ -38,6 +38,7 @@ from programs.models import (
 
 from . import allocation, importer, scheduling
 from .models import (
+    CalendarFeed,
     ContactImport,
     ContactStat,
     ImportStatus,
@@ -586,3 +587,19 @@ def reason_add_from_text(*, program: Program, text: str) -> ContactReason:
         contact_import__program=program, reason=None, reason_text=text
     ).update(reason=reason)
     return reason
+
+
+def calendar_feed_for(*, program: Program, user: User) -> CalendarFeed:
+    """The user's secret calendar address for the program, made on first use."""
+    feed, _created = CalendarFeed.objects.get_or_create(
+        program=program, user=user, defaults={"token": secrets.token_urlsafe(32)}
+    )
+    return feed
+
+
+def calendar_feed_reset(*, program: Program, user: User) -> CalendarFeed:
+    """A new secret address; the old one stops working (e.g. after it leaked)."""
+    feed = calendar_feed_for(program=program, user=user)
+    feed.token = secrets.token_urlsafe(32)
+    feed.save(update_fields=["token"])
+    return feed

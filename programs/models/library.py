@@ -28,6 +28,8 @@ class ContactReason(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("contact reason")
         verbose_name_plural = _("contact reasons")

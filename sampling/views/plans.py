@@ -1,0 +1,277 @@
+"""Plan pages (PGD-4.3–4.6, TLK-5.2.1.2–5.2.2): generate, check, approve,
+adjust; the shopper's agenda and calendar feed; progress."""
+
+import calendar as month_calendar
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from programs.access import get_program_for
+from programs.models import Role
+
+from .. import calendar, selectors, services
+from ..forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
+from ..models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
+
+PLANNERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # generate, adjust
+APPROVERS = frozenset({Role.MANAGER})  # approve (PGD-4.1: the Accountable)
+MONITORS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})  # progress (PGD-4.6)
+
+SHOP_RELATED = ("slot__band", "stratum__reason", "stratum__band", "channel", "scenario", "shopper")
+
+
+def _month(value: str) -> date:
+    try:
+        return date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise Http404 from None
+
+
+def _today(program) -> date:
+    return timezone.localtime(timezone.now(), program.zone).date()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_list(request, code):
+    program = get_program_for(request.user, code)
+    can_plan = bool(program.user_roles & PLANNERS)
+    initial_month = request.GET.get("month") or (_today(program).replace(day=1)).strftime("%Y-%m")
+    form = PlanGenerateForm(request.POST or None, initial={"month": initial_month})
+    if request.method == "POST":
+        if not can_plan:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                plan = services.plan_generate(
+                    program=program, month=form.cleaned_data["month"], user=request.user
+                )
+            except ValidationError as exc:
+                form.add_error("month", exc)
+            else:
+                messages.success(request, _("The plan was generated."))
+                return redirect("plan_detail", program.code, f"{plan.month:%Y-%m}")
+    plans = list(
+        SamplePlan.objects.filter(program=program)
+        .select_related("approved_by")
+        .order_by("-month")[:36]
+    )
+    return render(
+        request,
+        "sampling/plans/list.html",
+        {"program": program, "plans": plans, "form": form, "can_plan": can_plan},
+    )
+
+
+@login_required
+def plan_detail(request, code, month):
+    """The allocation table anyone can check by hand, and the month's shops."""
+    program = get_program_for(request.user, code)
+    plan = get_object_or_404(
+        SamplePlan.objects.select_related("contact_import", "approved_by", "created_by"),
+        program=program,
+        month=_month(month),
+    )
+    strata = list(plan.strata.select_related("reason__category", "band"))
+    shops = list(plan.shops.select_related(*SHOP_RELATED))
+    weeks = _calendar_weeks(plan.month, shops)
+    return render(
+        request,
+        "sampling/plans/detail.html",
+        {
+            "program": program,
+            "plan": plan,
+            "strata": strata,
+            "shops": shops,
+            "weeks": weeks,
+            "can_plan": bool(program.user_roles & PLANNERS) and not plan.is_frozen,
+            "can_adjust": bool(program.user_roles & PLANNERS),
+            "can_approve": bool(program.user_roles & APPROVERS) and not plan.is_frozen,
+            "total_quota": sum(s.quota for s in strata),
+            "gaps": sum(1 for s in shops if s.scenario_id is None),
+        },
+    )
+
+
+def _calendar_weeks(month: date, shops) -> list[list[dict]]:
+    by_day: dict[date, list] = {}
+    for shop in shops:
+        by_day.setdefault(shop.date, []).append(shop)
+    weeks = []
+    for week in month_calendar.Calendar().monthdatescalendar(month.year, month.month):
+        weeks.append(
+            [
+                {"day": d, "in_month": d.month == month.month, "shops": by_day.get(d, [])}
+                for d in week
+            ]
+        )
+    return weeks
+
+
+@login_required
+@require_POST
+def plan_action(request, code, month):
+    """Regenerate (new seed) or assign evenly (analyst); approve (manager)."""
+    program = get_program_for(request.user, code, roles=PLANNERS)
+    plan = get_object_or_404(SamplePlan, program=program, month=_month(month))
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            get_program_for(request.user, code, roles=APPROVERS)
+            services.plan_approve(plan=plan, user=request.user)
+            messages.success(request, _("The plan is approved and frozen."))
+        elif action == "regenerate":
+            services.plan_generate(program=program, month=plan.month, user=request.user)
+            messages.success(request, _("The plan was generated again with a new seed."))
+        elif action == "assign":
+            n = services.plan_assign_evenly(plan=plan)
+            messages.success(request, _("%(n)s shops were assigned evenly.") % {"n": n})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("plan_detail", program.code, month)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_edit(request, code, pk):
+    """Reschedule or reassign one shop, with a reason; the change is audited."""
+    program = get_program_for(request.user, code, roles=PLANNERS)
+    shop = get_object_or_404(
+        PlannedShop.objects.select_related("plan", *SHOP_RELATED), plan__program=program, pk=pk
+    )
+    shoppers = services.shoppers_of(program)
+    action = request.POST.get("action")
+    move = ShopRescheduleForm(
+        request.POST if action == "reschedule" else None,
+        program=program,
+        initial={"day": shop.date, "slot": shop.slot_id},
+        prefix="move",
+    )
+    give = ShopReassignForm(
+        request.POST if action == "reassign" else None,
+        shoppers=shoppers,
+        initial={"shopper": shop.shopper_id},
+        prefix="give",
+    )
+    form = move if action == "reschedule" else give if action == "reassign" else None
+    if form is not None and form.is_valid():
+        try:
+            if action == "reschedule":
+                services.shop_reschedule(
+                    shop=shop,
+                    day=form.cleaned_data["day"],
+                    slot=form.cleaned_data["slot"],
+                    reason=form.cleaned_data["reason"],
+                )
+            else:
+                services.shop_reassign(
+                    shop=shop,
+                    shopper=form.cleaned_data["shopper"],
+                    reason=form.cleaned_data["reason"],
+                )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                target = {"day": "day", "slot": "slot", "shopper": "shopper"}.get(field, "reason")
+                for error in errors:
+                    form.add_error(target if target in form.fields else None, error)
+        else:
+            messages.success(request, _("Shop #%(n)s was changed.") % {"n": shop.number})
+            return redirect("plan_detail", program.code, f"{shop.plan.month:%Y-%m}")
+    history = list(shop.history.select_related("history_user", "shopper", "slot")[:20])
+    return render(
+        request,
+        "sampling/plans/shop_edit.html",
+        {"program": program, "shop": shop, "move": move, "give": give, "history": history},
+    )
+
+
+@login_required
+def agenda(request, code):
+    """The signed-in shopper's shops: today, this week, and later."""
+    program = get_program_for(request.user, code, roles={Role.SHOPPER})
+    today = _today(program)
+    week_end = today + timedelta(days=6 - today.weekday())
+    shops = list(
+        PlannedShop.objects.filter(
+            plan__program=program,
+            shopper=request.user,
+            date__gte=today,
+            plan__status=PlanStatus.APPROVED,
+        )
+        .select_related(*SHOP_RELATED)
+        .order_by("date", "slot__start")[:200]
+    )
+    feed = services.calendar_feed_for(program=program, user=request.user)
+    feed_url = request.build_absolute_uri(f"/ics/{feed.token}.ics")
+    return render(
+        request,
+        "sampling/plans/agenda.html",
+        {
+            "program": program,
+            "today_shops": [s for s in shops if s.date == today],
+            "week_shops": [s for s in shops if today < s.date <= week_end],
+            "later_shops": [s for s in shops if s.date > week_end],
+            "today": today,
+            "feed_url": feed_url,
+            "webcal_url": feed_url.replace("https://", "webcal://").replace(
+                "http://", "webcal://"
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def agenda_feed_reset(request, code):
+    program = get_program_for(request.user, code, roles={Role.SHOPPER})
+    services.calendar_feed_reset(program=program, user=request.user)
+    messages.success(request, _("Your calendar address was changed; the old one no longer works."))
+    return redirect("agenda", program.code)
+
+
+def calendar_feed(request, token):
+    """The ICS feed: no login (calendar apps cannot log in); the token is the secret."""
+    feed = CalendarFeed.objects.select_related("program", "user").filter(token=token).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404
+    if not feed.program.memberships.filter(user=feed.user, role=Role.SHOPPER).exists():
+        raise Http404
+    since = timezone.now().date() - timedelta(days=31)
+    shops = (
+        PlannedShop.objects.filter(
+            plan__program=feed.program,
+            shopper=feed.user,
+            date__gte=since,
+            plan__status=PlanStatus.APPROVED,
+        )
+        .select_related(*SHOP_RELATED)
+        .order_by("date", "slot__start")[:500]
+    )
+    body = calendar.shops_ics(shops, program=feed.program, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{feed.program.code}-agenda.ics"'
+    return response
+
+
+@login_required
+def sample_progress(request, code):
+    """Planned vs done to date, per week and per stratum, with behind-plan flags."""
+    program = get_program_for(request.user, code, roles=MONITORS)
+    today = _today(program)
+    month = _month(request.GET["month"]) if request.GET.get("month") else today.replace(day=1)
+    plan = SamplePlan.objects.filter(program=program, month=month).first()
+    progress = selectors.plan_progress(plan, today) if plan else None
+    return render(
+        request,
+        "sampling/plans/progress.html",
+        {"program": program, "plan": plan, "month": month, "progress": progress, "today": today},
+    )

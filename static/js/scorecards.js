@@ -1,0 +1,44 @@
+// Scorecard pages: the MS form (F-31) and the draft editor. A file, not inline
+// script, because of the strict CSP.
+(() => {
+  // A "not met" answer reveals the nonconformity and correct-solution fields
+  // (TLK-5.6.1); hidden fields are disabled so they are not submitted.
+  const syncLine = (line) => {
+    const box = line.querySelector(".ms-nonconformity");
+    if (!box) return;
+    const chosen = line.querySelector("input[type=radio]:checked");
+    const notMet = Boolean(chosen && chosen.hasAttribute("data-not-met"));
+    box.classList.toggle("d-none", !notMet);
+    box.querySelectorAll("textarea").forEach((field) => {
+      field.disabled = !notMet || line.disabled;
+      field.required = notMet;
+    });
+  };
+
+  const syncAll = (root) => root.querySelectorAll(".ms-line").forEach(syncLine);
+
+  document.addEventListener("change", (event) => {
+    const line = event.target.closest(".ms-line");
+    if (line && event.target.type === "radio") syncLine(line);
+  });
+
+  // The preview only shows the form; it never submits.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.matches("form[data-ms-preview]")) {
+      event.preventDefault();
+      return;
+    }
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  // Escape closes a form opened in place in the draft editor.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const cancel = event.target.closest?.("form.sc-item")?.querySelector(".sc-cancel");
+    if (cancel) cancel.click();
+  });
+
+  document.addEventListener("DOMContentLoaded", () => syncAll(document));
+  document.addEventListener("htmx:load", (event) => syncAll(event.detail.elt));
+})();

@@ -1,0 +1,188 @@
+"""Plan pages: generate, check, approve, adjust; agenda, ICS, progress."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from programs.models import Role
+from sampling import services
+from sampling.models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan, ShopStatus
+
+from .querycount import assert_same_query_count, page_queries
+from .sampling_data import contact_month
+
+pytestmark = pytest.mark.django_db
+NOV, DEC = date(2026, 11, 1), date(2026, 12, 1)
+
+
+@pytest.fixture
+def plan(pgd, member):
+    member(pgd, Role.SHOPPER, full_name="Sari Shopper", email="sari@example.com")
+    member(pgd, Role.SHOPPER, full_name="Dewi Shopper")
+    contact_month(pgd, NOV)
+    return services.plan_generate(program=pgd, month=DEC, user=None, seed=3)
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_every_member_reads_plans(client, pgd, member, plan, role):
+    client.force_login(member(pgd, role))
+    assert client.get(reverse("plan_list", args=[pgd.code])).status_code == 200
+    assert client.get(reverse("plan_detail", args=[pgd.code, "2026-12"])).status_code == 200
+
+
+def test_outsider_gets_404(client, pgd, outsider, plan):
+    client.force_login(outsider)
+    assert client.get(reverse("plan_detail", args=[pgd.code, "2026-12"])).status_code == 404
+
+
+def test_analyst_generates_and_the_table_can_be_checked(client, pgd, member):
+    contact_month(pgd, NOV)
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    response = client.post(reverse("plan_list", args=[pgd.code]), {"month": "2026-12"})
+    assert response.status_code == 302
+    body = client.get(response["Location"]).content.decode()
+    assert "Allocation per stratum" in body and "Exact quota" in body
+    assert SamplePlan.objects.get().shops.count() == 56
+
+
+def test_generating_without_data_explains_what_to_do(client, pgd, member):
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    response = client.post(reverse("plan_list", args=[pgd.code]), {"month": "2026-12"})
+    assert response.status_code == 200
+    assert "Import the contact data of 2026-11 first." in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.SHOPPER, Role.SUPERVISOR, Role.TEAM_LEADER, Role.VIEWER])
+def test_only_planners_generate(client, pgd, member, role):
+    contact_month(pgd, NOV)
+    client.force_login(member(pgd, role))
+    assert (
+        client.post(reverse("plan_list", args=[pgd.code]), {"month": "2026-12"}).status_code == 403
+    )
+
+
+def test_only_the_manager_approves(client, pgd, member, plan):
+    url = reverse("plan_action", args=[pgd.code, "2026-12"])
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    assert client.post(url, {"action": "approve"}).status_code == 403
+    client.force_login(member(pgd, Role.MANAGER))
+    client.post(url, {"action": "approve"})
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.APPROVED
+    response = client.post(url, {"action": "regenerate"}, follow=True)
+    assert "approved and cannot be regenerated" in response.content.decode()
+
+
+def test_reschedule_keeps_input_on_error_and_is_audited(client, pgd, member, plan):
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    shop = plan.shops.first()
+    url = reverse("shop_edit", args=[pgd.code, shop.pk])
+    assert client.get(url).status_code == 200
+    slot = pgd.time_slots.last()
+    response = client.post(
+        url,
+        {
+            "action": "reschedule",
+            "move-day": "2027-01-04",
+            "move-slot": slot.pk,
+            "move-reason": "Holiday",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose a day of the plan" in response.content.decode()
+    assert 'value="Holiday"' in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "action": "reschedule",
+            "move-day": "2026-12-15",
+            "move-slot": slot.pk,
+            "move-reason": "Holiday",
+        },
+    )
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.date == date(2026, 12, 15)
+    assert "Holiday" in client.get(url).content.decode()
+
+
+def test_shops_of_another_program_are_out_of_reach(client, pgd, tlk, member, plan):
+    client.force_login(member(tlk, Role.QC_ANALYST))
+    shop = plan.shops.first()
+    assert client.get(reverse("shop_edit", args=[tlk.code, shop.pk])).status_code == 404
+
+
+@time_machine.travel(date(2026, 12, 7), tick=False)
+def test_shopper_agenda_and_calendar_feed(client, pgd, member, plan):
+    manager = member(pgd, Role.MANAGER)
+    services.plan_approve(plan=plan, user=manager)
+    shopper = plan.shops.exclude(shopper=None).first().shopper
+    client.force_login(shopper)
+    body = client.get(reverse("agenda", args=[pgd.code])).content.decode()
+    assert "My agenda" in body and "/ics/" in body
+    feed = CalendarFeed.objects.get(user=shopper, program=pgd)
+    client.logout()
+    ics = client.get(f"/ics/{feed.token}.ics")
+    assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
+    text = ics.content.decode()
+    mine = PlannedShop.objects.filter(plan=plan, shopper=shopper)
+    assert text.count("BEGIN:VEVENT") == mine.count()
+    first = mine.order_by("date", "slot__start").first()
+    start_utc = f"DTSTART:{first.date:%Y%m%d}T{(first.slot.start.hour - 7) % 24:02d}"
+    assert start_utc in text  # WIB (+07:00) converted to UTC
+    assert client.get("/ics/not-a-token.ics").status_code == 404
+
+
+def test_only_shoppers_have_an_agenda(client, pgd, member):
+    client.force_login(member(pgd, Role.VIEWER))
+    assert client.get(reverse("agenda", args=[pgd.code])).status_code == 403
+
+
+def test_resetting_the_feed_address_kills_the_old_one(client, pgd, member):
+    shopper = member(pgd, Role.SHOPPER)
+    client.force_login(shopper)
+    client.get(reverse("agenda", args=[pgd.code]))
+    old = CalendarFeed.objects.get().token
+    client.post(reverse("agenda_feed_reset", args=[pgd.code]))
+    assert client.get(f"/ics/{old}.ics").status_code == 404
+
+
+@time_machine.travel(date(2026, 12, 20), tick=False)
+@pytest.mark.parametrize("role", Role.values)
+def test_pgd_4_6_progress_for_supervisor_and_manager(client, pgd, member, plan, role):
+    client.force_login(member(pgd, role))
+    response = client.get(reverse("sample_progress", args=[pgd.code]) + "?month=2026-12")
+    expected = 200 if role in {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR} else 403
+    assert response.status_code == expected
+    if expected == 200:
+        body = response.content.decode()
+        assert "behind plan" in body  # nothing is done yet
+        PlannedShop.objects.filter(plan=plan, date__lte=date(2026, 12, 20)).update(
+            status=ShopStatus.DONE
+        )
+        assert (
+            "on plan"
+            in client.get(
+                reverse("sample_progress", args=[pgd.code]) + "?month=2026-12"
+            ).content.decode()
+        )
+
+
+def test_plan_pages_have_constant_query_counts(client, pgd, tlk, member):
+    client.force_login(member(tlk, Role.MANAGER))
+    member(tlk, Role.SHOPPER)
+    contact_month(tlk, NOV)
+    services.plan_generate(program=tlk, month=DEC, user=None, seed=1)
+    urls = [
+        reverse("plan_list", args=[tlk.code]),
+        reverse("plan_detail", args=[tlk.code, "2026-12"]),
+        reverse("sample_progress", args=[tlk.code]) + "?month=2026-12",
+    ]
+    small = [page_queries(client, u) for u in urls]
+    tlk.monthly_sample_size = 120
+    tlk.save()
+    services.plan_generate(program=tlk, month=DEC, user=None, seed=1)
+    for before, url in zip(small, urls, strict=True):
+        assert_same_query_count(before, page_queries(client, url))
