@@ -140,16 +140,16 @@ def _demo_people(program: Program, users: dict[str, User]) -> None:
 
 
 def _demo_scenarios(program: Program) -> None:
-    """One starter scenario per contact reason, on the inbound channel."""
+    """One starter scenario per contact reason and main channel."""
     if program.scenarios.exists():
         return
-    inbound = Channel.objects.get(program=program, code="inbound")
+    channels = list(Channel.objects.filter(program=program, parent=None))
     Scenario.objects.bulk_create(
         Scenario(
             program=program,
             reason=reason,
-            channel=inbound,
-            title=f"{reason.name}: pertanyaan umum",
+            channel=channel,
+            title=f"{reason.name} ({channel.name})",
             customer_script=(
                 f"Halo, saya mau tanya soal {reason.name.lower()}. Bagaimana caranya dan "
                 "apa saja yang perlu saya siapkan?"
@@ -160,4 +160,5 @@ def _demo_scenarios(program: Program) -> None:
             ),
         )
         for reason in ContactReason.objects.filter(program=program)
+        for channel in channels
     )

@@ -134,6 +134,27 @@ class ContactStat(models.Model):
         return f"{self.reason_text} {self.weekday}/{self.hour}: {self.count}"
 
 
+# What a plan can say about itself; stored as {"code": …, values}, worded in the
+# reader's language when shown.
+PLAN_NOTES = {
+    "unmapped": _(
+        "%(n)s contacts have a reason not mapped to the program's reasons and are left out."
+    ),
+    "band_busy": _(
+        "Every slot of time band %(band)s is high-traffic: the band is left out (PGD-5.2.2)."
+    ),
+    "band_left_out": _(
+        "Time band %(band)s has %(n)s contacts (%(share)s %% of the top reasons) but no "
+        "usable execution slot: it is left out of the frame."
+    ),
+    "scenario_gaps": _(
+        "%(n)s shops have no scenario in the library yet: add scenarios for their reason "
+        "and channel."
+    ),
+    "no_shopper": _("The program has no shopper yet: the shops are unassigned."),
+}
+
+
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     APPROVED = "approved", _("Approved")
@@ -202,6 +223,15 @@ class SamplePlan(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == PlanStatus.APPROVED
+
+    @property
+    def note_messages(self) -> list[str]:
+        """The plan's notes in the current language."""
+        return [
+            str(PLAN_NOTES[note["code"]]) % {k: v for k, v in note.items() if k != "code"}
+            for note in self.notes
+            if isinstance(note, dict) and note.get("code") in PLAN_NOTES
+        ]
 
 
 class PlanStratum(models.Model):

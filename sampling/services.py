@@ -112,7 +112,7 @@ def plan_generate(
     if seed is None:
         seed = secrets.randbelow(2**53)
     rng = random.Random(seed)
-    notes: list[str] = []
+    notes: list[dict] = []  # codes + values, worded when shown (models.PLAN_NOTES)
 
     stats = list(
         ContactStat.objects.filter(contact_import=source)
@@ -122,10 +122,7 @@ def plan_generate(
     )
     unmapped = sum(s["n"] for s in stats if s["reason_id"] is None)
     if unmapped:
-        notes.append(
-            _("%(n)s contacts have a reason not mapped to the program's reasons and are left out.")
-            % {"n": unmapped}
-        )
+        notes.append({"code": "unmapped", "n": unmapped})
     reasons = {r.pk: r for r in ContactReason.objects.filter(program=program)}
     per_reason = Counter()
     for s in stats:
@@ -160,13 +157,7 @@ def plan_generate(
     usable = {s.band_id for s in slots if any((w, s.pk) not in busy for w in weekdays)}
     for band in bands:
         if band.pk in {s.band_id for s in slots} and band.pk not in usable:
-            notes.append(
-                _(
-                    "Every slot of time band %(band)s is high-traffic: the band is left out "
-                    "(PGD-5.2.2)."
-                )
-                % {"band": band.name}
-            )
+            notes.append({"code": "band_busy", "band": band.name})
     band_of_hour = {}
     for hour in range(24):
         band = next((b for b in bands if b.contains_hour(hour)), None)
@@ -191,11 +182,12 @@ def plan_generate(
         channel_mix[(reason.pk, band.pk)][s["channel_id"]] += s["n"]
     for band_name, n in sorted(left_out.items()):
         notes.append(
-            _(
-                "Time band %(band)s has %(n)s contacts (%(share)s %% of the top reasons) but no "
-                "execution slot: it is left out of the frame."
-            )
-            % {"band": band_name, "n": n, "share": f"{100 * n / frame_all:.1f}"}
+            {
+                "code": "band_left_out",
+                "band": band_name,
+                "n": n,
+                "share": f"{100 * n / frame_all:.1f}",
+            }
         )
 
     band_order = {b.pk: i for i, b in enumerate(bands)}
@@ -300,15 +292,9 @@ def plan_generate(
         shop.shopper_id = assignment.get(i)
     bulk_create_with_history(shops, PlannedShop)
     if gaps:
-        notes.append(
-            _(
-                "%(n)s shops have no scenario in the library yet: add scenarios for "
-                "their reason and channel."
-            )
-            % {"n": gaps}
-        )
+        notes.append({"code": "scenario_gaps", "n": gaps})
     if not shoppers:
-        notes.append(_("The program has no shopper yet: the shops are unassigned."))
+        notes.append({"code": "no_shopper"})
     if notes != plan.notes:
         plan.notes = notes
         plan.save(update_fields=["notes"])

@@ -62,7 +62,7 @@ def test_pgd_4_3_frame_is_the_top_10_reasons(pgd_plan):
 
 def test_pgd_5_2_1_night_has_no_slot_and_is_left_out(pgd_plan):
     assert not pgd_plan.strata.filter(band__code="night").exists()
-    assert any("no execution slot" in note for note in pgd_plan.notes)
+    assert any("no usable execution slot" in note for note in pgd_plan.note_messages)
 
 
 def test_pgd_4_5_at_most_four_sessions_a_week_on_working_days(pgd_plan):
@@ -124,7 +124,7 @@ def test_same_data_and_seed_give_the_same_plan(pgd, member, pgd_plan):
 def test_missing_scenarios_are_gaps_not_errors(pgd_plan):
     gaps = pgd_plan.shops.filter(scenario=None).count()
     if gaps:
-        assert any("no scenario" in note for note in pgd_plan.notes)
+        assert any("no scenario" in note for note in pgd_plan.note_messages)
     assert (
         pgd_plan.shops.exclude(scenario=None)
         .filter(scenario__reason=pgd_plan.shops.first().stratum.reason)

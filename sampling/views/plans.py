@@ -94,7 +94,6 @@ def plan_detail(request, code, month):
             "can_plan": bool(program.user_roles & PLANNERS) and not plan.is_frozen,
             "can_adjust": bool(program.user_roles & PLANNERS),
             "can_approve": bool(program.user_roles & APPROVERS) and not plan.is_frozen,
-            "total_quota": sum(s.quota for s in strata),
             "gaps": sum(1 for s in shops if s.scenario_id is None),
         },
     )
