@@ -130,6 +130,8 @@ PRESETS = {
             "scoring_mode": "weighted",  # PGD-2.1: the QM score
             "target_score": Decimal("95"),  # PGD-5.1.2
             "report_due_day": 5,  # PGD-4.7 / 5.4
+            "team_leader_forms_via_supervisor": False,
+            "dispute_window_days": 5,
             "document_code": "IK-CC-PGD-MS",
             "document_title": "Instruksi Kerja Mystery Shopping Contact Center Pegadaian",
             "revision": "00",
@@ -223,6 +225,8 @@ PRESETS = {
             "scoring_mode": "binary",  # TLK-5.3.3
             "target_score": Decimal("95"),
             "report_due_day": 5,
+            "team_leader_forms_via_supervisor": True,  # TLK-5.3.4
+            "dispute_window_days": 5,
             "document_code": "IN.QCC.TELK.W-10",
             "document_title": "Instruksi Kerja CC Telkom Mystery Shopping",
             "revision": "02",

@@ -39,6 +39,7 @@ def _rules_post(program, **changes):
         "scoring_mode": program.scoring_mode,
         "target_score": program.target_score,
         "report_due_day": program.report_due_day,
+        "dispute_window_days": program.dispute_window_days,
         "document_code": program.document_code,
         "document_title": program.document_title,
         "revision": program.revision,

@@ -73,6 +73,8 @@ class ProgramRulesForm(forms.ModelForm):
             "scoring_mode",
             "target_score",
             "report_due_day",
+            "team_leader_forms_via_supervisor",
+            "dispute_window_days",
             "document_code",
             "document_title",
             "revision",
@@ -115,7 +117,14 @@ class ProgramRulesForm(forms.ModelForm):
             ),
             Fieldset(
                 _("Scoring and reporting (PGD-5.1.2, 4.7; TLK-5.3.3)"),
-                Div("scoring_mode", "target_score", "report_due_day", css_class=row),
+                Div(
+                    "scoring_mode",
+                    "target_score",
+                    "report_due_day",
+                    "team_leader_forms_via_supervisor",
+                    "dispute_window_days",
+                    css_class=row,
+                ),
             ),
             Fieldset(
                 _("Work instruction and forms (PGD-7, TLK-6, TLK-7)"),

@@ -236,6 +236,18 @@ class Program(models.Model):
         help_text=_("The monthly report is due by this day of the next month."),
     )
 
+    team_leader_forms_via_supervisor = models.BooleanField(
+        _("forms filled by team leaders go to their supervisor first"),
+        default=False,
+        help_text=_("TLK-5.3.4: team leaders hand their MS forms to the service supervisor."),
+    )
+    dispute_window_days = models.PositiveSmallIntegerField(
+        _("dispute window (days)"),
+        default=5,
+        validators=[MaxValueValidator(60)],
+        help_text=_("How long after a shop is finalized a team leader may dispute a parameter."),
+    )
+
     # The work instruction itself (PGD-7, TLK-7) and its form codes.
     document_code = models.CharField(_("document code"), max_length=60, blank=True)
     document_title = models.CharField(_("document title"), max_length=200, blank=True)
