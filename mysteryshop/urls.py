@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("programs.urls")),
     path("", include("sampling.urls")),
+    path("", include("scoring.urls")),
 ]
 
 if settings.DEBUG:

@@ -26,6 +26,7 @@ SETUP = _("Setup")
 PEOPLE = _("People")
 LIBRARY = _("Library")
 SAMPLING = _("Sampling")
+SHOPS = _("Shops")
 
 MENU: list[MenuEntry] = [
     MenuEntry(SAMPLING, "agenda", _("My agenda"), "calendar-check", frozenset({Role.SHOPPER})),
@@ -42,6 +43,14 @@ MENU: list[MenuEntry] = [
         "sample_progress",
         _("Progress"),
         "bar-chart-steps",
+        frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR}),
+    ),
+    MenuEntry(SHOPS, "shop_list", _("All shops"), "list-check"),
+    MenuEntry(
+        SHOPS,
+        "review_queue",
+        _("Review queue"),
+        "inbox",
         frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR}),
     ),
     MenuEntry(SETUP, "program_settings", _("Rules"), "sliders"),

@@ -1,0 +1,3 @@
+"""URLs of the scoring form pages, included under /p/<code>/shops/."""
+
+urlpatterns = []

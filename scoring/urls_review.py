@@ -1,0 +1,3 @@
+"""URLs of the scoring review pages, included under /p/<code>/shops/."""
+
+urlpatterns = []
