@@ -7,3 +7,8 @@ class FollowupConfig(AppConfig):
 
     name = "followup"
     verbose_name = _("Follow-up")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

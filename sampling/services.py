@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import holidays as holiday_calendars
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from programs import calendar as program_calendar
 from programs.models import (
     Channel,
     ContactReason,
@@ -67,16 +67,9 @@ def latest_import(program: Program, month: date) -> ContactImport | None:
 
 
 def closed_days(program: Program, month: date) -> set[date]:
-    """Public holidays (when the program skips them) and the program's closures."""
-    closed = set(
-        program.closures.filter(date__year=month.year, date__month=month.month).values_list(
-            "date", flat=True
-        )
-    )
-    if program.skip_public_holidays:
-        calendar = holiday_calendars.country_holidays(program.holiday_country, years=month.year)
-        closed |= {d for d in calendar if d.month == month.month}
-    return closed
+    """Public holidays (when the program skips them) and closures of the month."""
+    last = scheduling.month_days(month)[-1]
+    return program_calendar.closed_days(program, month.replace(day=1), last)
 
 
 def shoppers_of(program: Program) -> list[User]:

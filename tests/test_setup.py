@@ -40,6 +40,7 @@ def _rules_post(program, **changes):
         "target_score": program.target_score,
         "report_due_day": program.report_due_day,
         "dispute_window_days": program.dispute_window_days,
+        "defect_ack_days": program.defect_ack_days,
         "document_code": program.document_code,
         "document_title": program.document_title,
         "revision": program.revision,

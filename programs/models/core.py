@@ -248,6 +248,13 @@ class Program(models.Model):
         help_text=_("How long after a shop is finalized a team leader may dispute a parameter."),
     )
 
+    defect_ack_days = models.PositiveSmallIntegerField(
+        _("defect acknowledgement deadline (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("Team leaders acknowledge a defect within this many working days."),
+    )
+
     # The work instruction itself (PGD-7, TLK-7) and its form codes.
     document_code = models.CharField(_("document code"), max_length=60, blank=True)
     document_title = models.CharField(_("document title"), max_length=200, blank=True)

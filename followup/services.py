@@ -1,0 +1,159 @@
+"""Writes of the follow-up app: defects and follow-up items from finalized
+shops, acknowledgement, session logs."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs.calendar import add_working_days
+from programs.models import CoachingRule, Team, User
+from scoring import engine
+from scoring.models import Shop, ShopState
+
+from .models import Defect, DefectStatus, FollowUp, FollowUpStatus
+
+
+def _routing(shop: Shop) -> tuple[Team | None, User | None]:
+    """The agent's team and its team leader now, i.e. when the shop is final."""
+    if not shop.agent_id:
+        return None, None
+    team = Team.objects.filter(agents=shop.agent_id).select_related("team_leader").first()
+    return team, (team.team_leader if team else None)
+
+
+@transaction.atomic
+def shop_follow_up(*, shop: Shop) -> tuple[list[Defect], list[FollowUp]]:
+    """Bring a finalized shop's defects and follow-up items in line with its
+    answers and scores. Idempotent: the same shop may arrive more than once
+    (a repeated event, a correction, a dispute)."""
+    shop = Shop.objects.select_related("program", "scorecard").get(pk=shop.pk)
+    if shop.state != ShopState.FINALIZED:
+        return [], []
+    program = shop.program
+    team, team_leader = _routing(shop)
+    today = timezone.localdate(shop.finalized_at, program.zone)
+    due = add_working_days(program, today, program.defect_ack_days)
+    answers = list(shop.answers.select_related("parameter"))
+    failing = {
+        a.parameter_id: a
+        for a in answers
+        if a.value == engine.NOT_MET or (a.parameter.answer_type == "scale" and a.value == "0")
+    }
+    existing = {d.parameter_id: d for d in Defect.objects.select_for_update().filter(shop=shop)}
+    defects = []
+    for parameter_id, answer in failing.items():
+        defect = existing.get(parameter_id)
+        if defect is None:
+            defect = Defect.objects.create(
+                program=program,
+                shop=shop,
+                parameter_id=parameter_id,
+                agent_id=shop.agent_id,
+                team=team,
+                team_leader=team_leader,
+                nonconformity=answer.nonconformity,
+                correct_solution=answer.correct_solution,
+                critical_type=answer.parameter.critical_type,
+                due_on=due,
+            )
+        elif defect.status == DefectStatus.WITHDRAWN:
+            defect.status = DefectStatus.OPEN
+            defect.nonconformity = answer.nonconformity
+            defect.correct_solution = answer.correct_solution
+            defect.save()
+        defects.append(defect)
+    for parameter_id, defect in existing.items():
+        if parameter_id not in failing and defect.status != DefectStatus.WITHDRAWN:
+            defect.status = DefectStatus.WITHDRAWN
+            defect.save()
+
+    sections = {k: Decimal(v) if v is not None else None for k, v in shop.section_scores.items()}
+    items = []
+    for rule in CoachingRule.objects.filter(program=program, is_active=True).order_by("order"):
+        fires = rule.matches(
+            section_scores=sections,
+            shop_score=shop.score,
+            has_critical_error=bool(shop.critical_failures),
+            target=program.target_score,
+        )
+        item = FollowUp.objects.filter(shop=shop, rule=rule).first()
+        if fires and item is None:
+            item = FollowUp.objects.create(
+                program=program,
+                shop=shop,
+                rule=rule,
+                agent_id=shop.agent_id,
+                team_leader=team_leader,
+                kind=rule.action,
+                due_on=add_working_days(program, today, rule.due_days),
+            )
+        elif not fires and item is not None and item.status == FollowUpStatus.OPEN:
+            item.delete()  # a corrected score no longer calls for it
+            item = None
+        if item is not None:
+            items.append(item)
+    return defects, items
+
+
+def can_act_for_team(user: User, team_leader: User | None, team: Team | None) -> bool:
+    """The routed team leader, or the team's supervisor standing in."""
+    return user == team_leader or (team is not None and team.supervisor_id == user.pk)
+
+
+@transaction.atomic
+def defect_acknowledge(*, defect: Defect, user: User, comment: str) -> Defect:
+    """The team leader confirms they took the defect up with the agent."""
+    defect = Defect.objects.select_for_update().select_related("team").get(pk=defect.pk)
+    if not can_act_for_team(user, defect.team_leader, defect.team):
+        raise PermissionDenied
+    if defect.status != DefectStatus.OPEN:
+        raise ValidationError(_("This defect is not waiting for acknowledgement."))
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what you did with the agent.")})
+    defect.status = DefectStatus.ACKNOWLEDGED
+    defect.acknowledged_at = timezone.now()
+    defect.acknowledged_by = user
+    defect.comment = comment.strip()
+    defect.save()
+    return defect
+
+
+@transaction.atomic
+def follow_up_log(
+    *,
+    item: FollowUp,
+    user: User,
+    held_on,
+    session_type: str,
+    participants: str,
+    notes: str,
+    commitment: str,
+    outcome: str,
+    retest_requested: bool = False,
+) -> FollowUp:
+    """Log the coaching / SGD / brief & debrief session (F-28)."""
+    item = FollowUp.objects.select_for_update().select_related("agent__team").get(pk=item.pk)
+    team = item.agent.team if item.agent_id else None
+    if not can_act_for_team(user, item.team_leader, team):
+        raise PermissionDenied
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = _("Give the date of the session.")
+    elif held_on > timezone.localdate():
+        errors["held_on"] = _("The session cannot be in the future.")
+    if not session_type:
+        errors["session_type"] = _("Choose the kind of session.")
+    if not outcome.strip():
+        errors["outcome"] = _("Describe the outcome.")
+    if errors:
+        raise ValidationError(errors)
+    item.held_on, item.session_type = held_on, session_type
+    item.participants, item.notes = participants.strip(), notes.strip()
+    item.commitment, item.outcome = commitment.strip(), outcome.strip()
+    item.retest_requested = retest_requested
+    item.status = FollowUpStatus.DONE
+    item.save()
+    return item
