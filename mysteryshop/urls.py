@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("sampling.urls")),
     path("", include("scoring.urls")),
+    path("", include("followup.urls")),
 ]
 
 if settings.DEBUG:

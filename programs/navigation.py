@@ -27,6 +27,7 @@ PEOPLE = _("People")
 LIBRARY = _("Library")
 SAMPLING = _("Sampling")
 SHOPS = _("Shops")
+FOLLOW_UP = _("Follow-up")
 
 MENU: list[MenuEntry] = [
     MenuEntry(SAMPLING, "agenda", _("My agenda"), "calendar-check", frozenset({Role.SHOPPER})),
@@ -52,6 +53,20 @@ MENU: list[MenuEntry] = [
         _("Review queue"),
         "inbox",
         frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR}),
+    ),
+    MenuEntry(
+        FOLLOW_UP,
+        "defect_inbox",
+        _("Defects"),
+        "exclamation-diamond",
+        frozenset(Role.values) - {Role.SHOPPER},
+    ),
+    MenuEntry(
+        FOLLOW_UP,
+        "follow_up_list",
+        _("Follow-up (F-28)"),
+        "person-check",
+        frozenset(Role.values) - {Role.SHOPPER},
     ),
     MenuEntry(SETUP, "program_settings", _("Rules"), "sliders"),
     MenuEntry(SETUP, "program_frame", _("Categories, bands and slots"), "clock"),
