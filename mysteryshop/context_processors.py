@@ -1,4 +1,5 @@
 from programs.access import memberships_for_nav
+from reporting.models import Notification
 
 
 def navigation(request):
@@ -6,4 +7,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_programs": memberships_for_nav(request)}
+    return {
+        "nav_programs": memberships_for_nav(request),
+        "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
+    }

@@ -226,6 +226,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sampling.tasks.sweep_waiting_imports",
         "schedule": 60,
     },
+    # Reminders: due times live on the rows; overlapping runs are harmless
+    # (one notification per kind, occasion and recipient).
+    "sweep-reminders": {
+        "task": "reporting.tasks.sweep_reminders",
+        "schedule": env.int("REMINDER_SWEEP_SECONDS", default=300),
+    },
+    "deliver-notifications": {
+        "task": "reporting.tasks.deliver_notifications",
+        "schedule": env.int("NOTIFICATION_DELIVERY_SECONDS", default=60),
+    },
 }
 
 # --- Forms and UI -----------------------------------------------------------
