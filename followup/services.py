@@ -106,7 +106,9 @@ def can_act_for_team(user: User, team_leader: User | None, team: Team | None) ->
 @transaction.atomic
 def defect_acknowledge(*, defect: Defect, user: User, comment: str) -> Defect:
     """The team leader confirms they took the defect up with the agent."""
-    defect = Defect.objects.select_for_update().select_related("team").get(pk=defect.pk)
+    defect = (
+        Defect.objects.select_for_update(of=("self",)).select_related("team").get(pk=defect.pk)
+    )
     if not can_act_for_team(user, defect.team_leader, defect.team):
         raise PermissionDenied
     if defect.status != DefectStatus.OPEN:
@@ -135,7 +137,11 @@ def follow_up_log(
     retest_requested: bool = False,
 ) -> FollowUp:
     """Log the coaching / SGD / brief & debrief session (F-28)."""
-    item = FollowUp.objects.select_for_update().select_related("agent__team").get(pk=item.pk)
+    item = (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("agent__team")
+        .get(pk=item.pk)
+    )
     team = item.agent.team if item.agent_id else None
     if not can_act_for_team(user, item.team_leader, team):
         raise PermissionDenied
