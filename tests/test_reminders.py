@@ -60,16 +60,13 @@ def test_reminders_speak_the_recipients_language(pgd, approved_plan):
     assert "hari ini" in note.title  # Indonesian
 
 
-def test_two_concurrent_sweeps_make_each_reminder_once(pgd, approved_plan, django_db_blocker):
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_make_each_reminder_once(pgd, approved_plan):
     if connection.vendor == "sqlite":
         pytest.skip("needs PostgreSQL for real concurrency (CI sets DATABASE_URL)")
     plan, _sari, _dewi = approved_plan
     day = plan.shops.order_by("date").first().date
     now = _at(f"{day}T06:30:00{WIB}")
-    # The fixture's rows must be visible to the threads' own connections.
-    from django.db import transaction
-
-    transaction.get_connection().commit()
     barrier = threading.Barrier(2)
     results = []
 
