@@ -9,6 +9,10 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self):
-        from . import receivers
+        from sampling.services import RETEST_PROVIDERS
+
+        from . import receivers, retests
 
         receivers.connect()
+        if retests.retest_requests_for not in RETEST_PROVIDERS:
+            RETEST_PROVIDERS.append(retests.retest_requests_for)

@@ -315,6 +315,15 @@ class PlannedShop(models.Model):
         _("status"), max_length=12, choices=ShopStatus.choices, default=ShopStatus.PLANNED
     )
     number = models.PositiveSmallIntegerField(_("number"), help_text=_("1 … n within the plan."))
+    retest_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retests",
+        verbose_name=_("re-test of"),
+        help_text=_("A re-test asked by a follow-up item: not part of the sample size."),
+    )
     change_reason = models.CharField(_("reason for the last change"), max_length=300, blank=True)
 
     history = HistoricalRecords()

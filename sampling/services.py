@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +52,26 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetestRequest:
+    """Ask next month's plan for a shop of the same scenario (a follow-up's re-test)."""
+
+    planned_shop_id: int  # the shop to repeat
+    note: str  # shown with the new shop, e.g. "Re-test of shop #12 (team Melati)"
+
+
+# Later stages register functions (program, month) -> [RetestRequest]; sampling
+# calls them without importing those stages (followup registers in ready()).
+RETEST_PROVIDERS: list = []
+
+
+def retest_requests(program: Program, month: date) -> list[RetestRequest]:
+    requests = []
+    for provider in RETEST_PROVIDERS:
+        requests += provider(program, month)
+    return requests
 
 
 def previous_month(month: date) -> date:
@@ -276,6 +297,7 @@ def plan_generate(
                 number=number,
             )
         )
+    shops += _retest_shops(plan, strata, sessions, len(shops), rng)
     shops.sort(key=lambda s: (s.date, s.slot_id, s.number))
     shoppers = shoppers_of(program)
     assignment = scheduling.assign(
@@ -292,6 +314,56 @@ def plan_generate(
         plan.notes = notes
         plan.save(update_fields=["notes"])
     return plan
+
+
+def _retest_shops(plan, strata, sessions, numbered: int, rng) -> list[PlannedShop]:
+    """Shops re-testing last month's defects: same scenario and channel, in the
+    original's time band, on top of the sample (not counted in the allocation)."""
+    requests = retest_requests(plan.program, plan.month)
+    if not requests:
+        return []
+    originals = {
+        s.pk: s
+        for s in PlannedShop.objects.filter(
+            pk__in=[r.planned_shop_id for r in requests]
+        ).select_related("stratum")
+    }
+    by_key = {(s.reason_id, s.band_id): s for s in strata}
+    shops = []
+    for request in requests:
+        original = originals.get(request.planned_shop_id)
+        if original is None:
+            continue
+        key = (original.stratum.reason_id, original.stratum.band_id)
+        stratum = by_key.get(key)
+        if stratum is None:  # the reason left the frame: a stratum of its own, 0 allocated
+            stratum = PlanStratum.objects.create(
+                plan=plan,
+                reason_id=key[0],
+                band_id=key[1],
+                population=0,
+                share=0,
+                quota=0,
+                allocated=0,
+                order=len(by_key) + len(shops),
+            )
+            by_key[key] = stratum
+        band_sessions = [s for s in sessions if s.band == str(key[1])] or sessions
+        session = rng.choice(band_sessions)
+        shops.append(
+            PlannedShop(
+                plan=plan,
+                stratum=stratum,
+                channel_id=original.channel_id,
+                scenario_id=original.scenario_id,
+                date=session.day,
+                slot_id=session.slot_id,
+                number=numbered + len(shops) + 1,
+                retest_of=original,
+                change_reason=request.note,
+            )
+        )
+    return shops
 
 
 def _dec(value, places: int) -> Decimal:

@@ -168,3 +168,35 @@ def test_team_leader_logs_the_session(pgd, member):
         retest_requested=True,
     )
     assert item.status == FollowUpStatus.DONE and item.retest_requested
+
+
+def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
+    from datetime import date
+
+    from sampling import services as sampling
+    from sampling.models import PlannedShop
+
+    from .sampling_data import contact_month
+
+    shop, _analyst, agent = _finalize(pgd, member, fail=[5])  # a December 2026 shop
+    item = FollowUp.objects.get(shop=shop)
+    services.follow_up_log(
+        item=item,
+        user=agent.team.team_leader,
+        held_on=timezone.localdate(),
+        session_type="brief_debrief",
+        participants="",
+        notes="",
+        commitment="",
+        outcome="Paham",
+        retest_requested=True,
+    )
+    contact_month(pgd, date(2026, 12, 1))
+    plan = sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
+    retest = PlannedShop.objects.get(plan=plan, retest_of=shop.planned_shop)
+    assert plan.shops.count() == pgd.monthly_sample_size + 1  # on top of the sample
+    assert retest.scenario_id == shop.planned_shop.scenario_id
+    assert retest.channel_id == shop.planned_shop.channel_id
+    assert "Re-test of shop" in retest.change_reason
+    again = sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
+    assert again.shops.filter(retest_of=shop.planned_shop).count() == 1
