@@ -9,6 +9,7 @@ variables documented in .env.example; `manage.py check --deploy` is then clean.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -237,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {
         "task": "reporting.tasks.deliver_notifications",
         "schedule": env.int("NOTIFICATION_DELIVERY_SECONDS", default=60),
+    },
+    "purge-expired-records": {  # PGD-6, TLK-6: monthly, at night
+        "task": "reporting.tasks.purge_expired_records",
+        "schedule": crontab(day_of_month="1", hour="2", minute="30"),
     },
 }
 

@@ -101,3 +101,65 @@ class Preference(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.kind}: {self.email}"
+
+
+class LegalHold(models.Model):
+    """Keeps one record past its retention period (an audit, a dispute, a claim)."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="legal_holds",
+        verbose_name=_("program"),
+    )
+    record_type = models.CharField(_("record type"), max_length=30)
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    created_at = models.DateTimeField(_("placed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "record_type", "object_id"], name="legalhold_unique_record"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.record_type} #{self.object_id}: {self.reason}"
+
+
+class PurgeLog(models.Model):
+    """One record deleted at the end of its retention period. Never purged itself."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("program"),
+    )
+    program_code = models.CharField(_("program code"), max_length=20)
+    record_type = models.CharField(_("record type"), max_length=30)
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    description = models.CharField(_("record"), max_length=300)
+    record_date = models.DateField(_("record date"))
+    retention_years = models.PositiveSmallIntegerField(_("kept (years)"))
+    purged_at = models.DateTimeField(_("purged"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("purge log entry")
+        verbose_name_plural = _("purge log")
+        ordering = ["-purged_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.program_code} {self.record_type} #{self.object_id}"

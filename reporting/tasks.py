@@ -13,3 +13,11 @@ def sweep_reminders() -> dict:
 def deliver_notifications() -> tuple[int, int]:
     """Periodic (beat): send due e-mails; failures are retried with backoff."""
     return notifications.deliver_due()
+
+
+@shared_task(name="reporting.tasks.purge_expired_records")
+def purge_expired_records() -> int:
+    """Monthly (beat): delete records past their retention (PGD-6, TLK-6)."""
+    from . import retention
+
+    return sum(1 for item in retention.purge() if not item.kept_because)
