@@ -18,6 +18,13 @@ ALL_ROLES: frozenset[str] = frozenset(Role.values)
 EDIT_RULES: frozenset[str] = frozenset({Role.MANAGER})  # rules, scorecards, coaching rules
 EDIT_PEOPLE: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})  # areas, teams, agents
 EDIT_LIBRARY: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})  # reasons, scenarios
+# The scenarios' scripts and correct answers, and the month's schedule, must not
+# reach the people whose agents are shopped (team leaders, operations viewers):
+# a tip-off would defeat mystery shopping. Shoppers read scenarios to run them.
+READ_SCENARIOS: frozenset[str] = frozenset(
+    {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.SHOPPER}
+)
+READ_SCHEDULE: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .access import ALL_ROLES
+from .access import ALL_ROLES, READ_SCENARIOS, READ_SCHEDULE
 from .models import Role
 
 
@@ -38,13 +38,13 @@ MENU: list[MenuEntry] = [
         "upload",
         frozenset({Role.MANAGER, Role.QC_ANALYST}),
     ),
-    MenuEntry(SAMPLING, "plan_list", _("Sample plans"), "calendar3"),
+    MenuEntry(SAMPLING, "plan_list", _("Sample plans"), "calendar3", READ_SCHEDULE),
     MenuEntry(
         SAMPLING,
         "sample_progress",
         _("Progress"),
         "bar-chart-steps",
-        frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR}),
+        READ_SCHEDULE | {Role.VIEWER},
     ),
     MenuEntry(SHOPS, "shop_list", _("All shops"), "list-check"),
     MenuEntry(
@@ -68,6 +68,13 @@ MENU: list[MenuEntry] = [
         "person-check",
         frozenset(Role.values) - {Role.SHOPPER},
     ),
+    MenuEntry(
+        FOLLOW_UP,
+        "calibration_list",
+        _("Calibration"),
+        "people",
+        frozenset(Role.values) - {Role.SHOPPER},
+    ),
     MenuEntry(SETUP, "program_settings", _("Rules"), "sliders"),
     MenuEntry(SETUP, "program_frame", _("Categories, bands and slots"), "clock"),
     MenuEntry(SETUP, "channel_list", _("Channels"), "telephone"),
@@ -85,7 +92,7 @@ MENU: list[MenuEntry] = [
     MenuEntry(PEOPLE, "team_list", _("Teams"), "diagram-3"),
     MenuEntry(PEOPLE, "agent_list", _("Agents"), "person-badge"),
     MenuEntry(LIBRARY, "reason_list", _("Contact reasons"), "chat-left-text"),
-    MenuEntry(LIBRARY, "scenario_list", _("Scenarios"), "journal-text"),
+    MenuEntry(LIBRARY, "scenario_list", _("Scenarios"), "journal-text", READ_SCENARIOS),
 ]
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from programs import library
-from programs.access import EDIT_LIBRARY, EDIT_RULES, get_program_for
+from programs.access import EDIT_LIBRARY, EDIT_RULES, READ_SCENARIOS, get_program_for
 from programs.filters import ScenarioFilter
 from programs.forms.library import CoachingRuleForm, ContactReasonForm, ScenarioForm
 from programs.models import CoachingRule, ContactReason, Scenario
@@ -92,7 +92,7 @@ def reason_remove(request, code, pk):
 def scenario_list(request, code):
     """The scenario library: search, filters, pages. An htmx request (the
     search box as the user types) gets the results part only."""
-    program = get_program_for(request.user, code)
+    program = get_program_for(request.user, code, roles=READ_SCENARIOS)
     scenarios = Scenario.objects.filter(program=program).select_related(
         "reason__category", "channel__parent"
     )
@@ -115,7 +115,7 @@ def scenario_list(request, code):
 @require_GET
 def scenario_detail(request, code, pk):
     """A scenario in full (script and correct answer) with its change history."""
-    program = get_program_for(request.user, code)
+    program = get_program_for(request.user, code, roles=READ_SCENARIOS)
     scenario = get_object_or_404(
         Scenario.objects.select_related("reason__category", "channel__parent"),
         program=program,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from programs.access import get_program_for
+from programs.access import READ_SCHEDULE, get_program_for
 from programs.models import Role
 
 from .. import calendar, selectors, services
@@ -22,7 +22,8 @@ from ..models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
 
 PLANNERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # generate, adjust
 APPROVERS = frozenset({Role.MANAGER})  # approve (PGD-4.1: the Accountable)
-MONITORS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})  # progress (PGD-4.6)
+# Progress counts reveal no schedule: viewers (operations, Consulted) read them too.
+MONITORS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.VIEWER})
 
 SHOP_RELATED = ("slot__band", "stratum__reason", "stratum__band", "channel", "scenario", "shopper")
 
@@ -41,7 +42,7 @@ def _today(program) -> date:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_list(request, code):
-    program = get_program_for(request.user, code)
+    program = get_program_for(request.user, code, roles=READ_SCHEDULE)
     can_plan = bool(program.user_roles & PLANNERS)
     initial_month = request.GET.get("month") or (_today(program).replace(day=1)).strftime("%Y-%m")
     form = PlanGenerateForm(request.POST or None, initial={"month": initial_month})
@@ -73,7 +74,7 @@ def plan_list(request, code):
 @login_required
 def plan_detail(request, code, month):
     """The allocation table anyone can check by hand, and the month's shops."""
-    program = get_program_for(request.user, code)
+    program = get_program_for(request.user, code, roles=READ_SCHEDULE)
     plan = get_object_or_404(
         SamplePlan.objects.select_related("contact_import", "approved_by", "created_by"),
         program=program,
