@@ -16,3 +16,4 @@ class FollowupConfig(AppConfig):
         receivers.connect()
         if retests.retest_requests_for not in RETEST_PROVIDERS:
             RETEST_PROVIDERS.append(retests.retest_requests_for)
+        from . import calibration_receivers  # noqa: F401  (connects on import)

@@ -160,3 +160,6 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.agent or self.shop}"
+
+
+from .models_calibration import *  # noqa: E402,F403

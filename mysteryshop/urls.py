@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("sampling.urls")),
     path("", include("scoring.urls")),
     path("", include("followup.urls")),
+    path("", include("followup.urls_calibration")),
     path("", include("reporting.urls")),
 ]
 

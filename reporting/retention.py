@@ -14,6 +14,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from followup import calibration
 from followup.models import FollowUp
 from programs.models import Program, RecordType
 from sampling.models import ContactImport, SamplePlan
@@ -91,6 +92,18 @@ RECORDS: dict[str, RecordKind] = {
         ),
         describe=lambda s: f"shop #{s.planned_shop.number} {s.planned_shop.date:%Y-%m-%d}",
         delete=_delete_shop,
+        blocker=lambda s: (
+            "a calibration session still refers to it"
+            if calibration.shop_in_calibration(s)
+            else ""
+        ),
+    ),
+    RecordType.CALIBRATION: RecordKind(
+        expired=lambda p, cutoff: (
+            (s, s.held_on) for s in calibration.sessions_dated_before(p, cutoff)
+        ),
+        describe=lambda s: f"calibration {s.held_on:%Y-%m-%d} {s.title}",
+        delete=lambda s: s.delete(),  # attendance, minutes' parts, actions, ratings go with it
     ),
     RecordType.EXECUTION_RECORD: RecordKind(
         expired=lambda p, cutoff: (
@@ -123,6 +136,7 @@ def cutoff_for(today: date, years: int) -> date:
 PURGE_ORDER = [  # child records first, so what they freed can go in the same run
     RecordType.EXECUTION_RECORD,
     RecordType.FOLLOW_UP,
+    RecordType.CALIBRATION,
     RecordType.MS_FORM,
     RecordType.SAMPLE_PLAN,
     RecordType.CONTACT_DATA,

@@ -28,6 +28,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from followup.models import Defect, FollowUp
+from followup.models_calibration import (
+    Attendee,
+    CalibrationAction,
+    CalibrationCase,
+    CalibrationSession,
+)
 from mysteryshop.health import heartbeat_record
 from programs.models import (
     Agent,
@@ -327,6 +333,37 @@ TABLE: dict[str, Entry] = {
         post=program_page(TEAM_LEADERS_AND_SUPERVISORS, 200),  # empty form: errors shown
     ),
     "nonconformity_recap": Entry(program_page(NOT_SHOPPER), args=on_month(DEC)),
+    # --- followup: calibration (PGD-4.8) -----------------------------------------------
+    "calibration_list": Entry(program_page(NOT_SHOPPER)),
+    "calibration_new": Entry(program_page(ANALYST_AND_MANAGER)),
+    "calibration_detail": Entry(program_page(NOT_SHOPPER), args=on("session")),
+    "calibration_pdf": Entry(program_page(NOT_SHOPPER), args=on("session")),
+    # Only an invitee confirms their own attendance (the world's team leader).
+    "calibration_confirm": Entry(
+        POST_ONLY,
+        args=on("session"),
+        post=program_page(frozenset({TEAM_LEADER}), Redirect("calibration_detail")),
+    ),
+    "calibration_attendance": Entry(
+        POST_ONLY,
+        args=on("session", "attendee"),
+        post=program_page(ANALYST_AND_MANAGER, Redirect("calibration_detail")),
+    ),
+    "calibration_held": Entry(
+        POST_ONLY,
+        args=on("session"),
+        post=program_page(ANALYST_AND_MANAGER, Redirect("calibration_detail")),
+    ),
+    # The analyst, the manager or the action's owner (the world's supervisor).
+    "calibration_action_done": Entry(
+        POST_ONLY,
+        args=on("session", "action"),
+        post=program_page(ANALYST_AND_MANAGER | {SUPERVISOR}, Redirect("calibration_detail")),
+    ),
+    # Raters: the invitees (the world's team leader) and the analyst / manager.
+    "calibration_rate": Entry(
+        program_page(ANALYST_AND_MANAGER | {TEAM_LEADER}), args=on("session", "case")
+    ),
     # --- reporting: notifications (per user, not per program) ---------------------------
     "inbox": Entry(signed_in(200), args=_no_args),
     "inbox_read_all": Entry(POST_ONLY, args=_no_args, post=signed_in(Redirect("inbox"))),
@@ -422,7 +459,22 @@ def _program_objects(program, *, team_leader=None, supervisor=None) -> dict:
         finalized_at=timezone.now(),
     )
     rule = CoachingRule.objects.filter(program=program).order_by("order").first()
+    session = CalibrationSession.objects.create(
+        program=program, held_on=DEC, title="Kalibrasi Desember", created_by=UserFactory()
+    )
+    calibration = {
+        "session": session,
+        "attendee": Attendee.objects.create(session=session, user=team_leader or UserFactory()),
+        "case": CalibrationCase.objects.create(session=session, shop=final),
+        "action": CalibrationAction.objects.create(
+            session=session,
+            description="Refresh tarif",
+            owner=supervisor or UserFactory(),
+            due_on=DEC,
+        ),
+    }
     return {
+        **calibration,
         "spare_membership": MembershipFactory(program=program, role=Role.VIEWER),
         "area": area,
         "team": team,

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from programs.models import RecordType
+from programs.models import RecordType, Role
 from reporting import retention
 from reporting.models import LegalHold, PurgeLog
 from sampling.models import ContactImport, ImportStatus
@@ -95,3 +95,15 @@ def test_the_purge_log_cannot_be_edited_in_the_admin(client, pgd):
     response = client.post(f"/admin/reporting/purgelog/{log.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert PurgeLog.objects.filter(pk=log.pk).exists()
+
+
+def test_calibration_records_go_after_their_years_and_keep_their_shops_until_then(pgd, member):
+    from followup.models_calibration import CalibrationSession
+
+    session = CalibrationSession.objects.create(
+        program=pgd, held_on=date(2023, 6, 1), title="Kalibrasi Juni",
+        created_by=member(pgd, Role.QC_ANALYST),
+    )
+    retention.purge(today=date(2026, 11, 21))
+    assert not CalibrationSession.objects.filter(pk=session.pk).exists()
+    assert PurgeLog.objects.get().record_type == "calibration"

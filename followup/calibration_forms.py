@@ -1,0 +1,227 @@
+"""Forms of the calibration pages. They read and check what was typed; the
+writes are calibration_services, whose messages come back to the fields."""
+
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Program
+from scoring.models import Shop, ShopState
+
+from .calibration_services import participants
+from .models import Defect, DefectStatus
+from .models_calibration import (
+    CalibrationAction,
+    CalibrationSession,
+    ReviewedDefect,
+    RootCause,
+    SessionKind,
+)
+
+# Defects and shops offered for review: those since a quarter before the session.
+WINDOW = timedelta(days=92)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: keyed messages next to
+    their field, the rest at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, messages in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, messages)
+
+
+def _person(user) -> str:
+    return f"{user.full_name} · {user.email}" if user.full_name else user.email
+
+
+def _shop_label(shop: Shop) -> str:
+    agent = shop.agent.name if shop.agent_id else _("agent not identified")
+    return f"#{shop.planned_shop.number} · {shop.planned_shop.date:%Y-%m-%d} · {agent}"
+
+
+def _text(label, rows=3, required=False, help_text=""):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=10000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class SessionForm(forms.ModelForm):
+    """Plan a session: date, title, kind, invitees, optional high-impact shop."""
+
+    invitees = forms.ModelMultipleChoiceField(
+        label=_("Invite"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The analysts and the agents' direct superiors who evaluate the defects."),
+    )
+
+    class Meta:
+        model = CalibrationSession
+        fields = ["held_on", "title", "kind", "related_shop", "agenda"]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invitees"].queryset = participants(program)
+        self.fields["invitees"].label_from_instance = _person
+        shop = self.fields["related_shop"]
+        shop.queryset = (
+            Shop.objects.filter(program=program, high_impact=True)
+            .select_related("planned_shop", "agent")
+            .order_by("-planned_shop__date", "-pk")
+        )
+        shop.label_from_instance = _shop_label
+        shop.empty_label = _("None")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == SessionKind.HIGH_IMPACT and not cleaned.get("related_shop"):
+            self.add_error("related_shop", _("Choose the high-impact shop this session is about."))
+        return cleaned
+
+
+class MinutesForm(forms.ModelForm):
+    """The minutes of meeting."""
+
+    class Meta:
+        model = CalibrationSession
+        fields = ["agenda", "discussion", "decisions"]
+        widgets = {
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+            "discussion": forms.Textarea(attrs={"rows": 6}),
+            "decisions": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "discussion": _("What was evaluated and said, finding by finding."),
+            "decisions": _("What the session agreed: the standard to apply, the follow-up."),
+        }
+
+
+class AttendeeForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    invited = forms.BooleanField(
+        label=_("Invited beforehand"),
+        required=False,
+        initial=True,
+        help_text=_("Untick for someone who joined without an invitation."),
+    )
+
+    def __init__(self, *args, session: CalibrationSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        person = self.fields["person"]
+        person.queryset = participants(session.program).exclude(
+            calibration_attendances__session=session
+        )
+        person.label_from_instance = _person
+
+
+class DefectsForm(forms.Form):
+    defects = forms.ModelMultipleChoiceField(
+        label=_("Defects to review"),
+        queryset=None,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Defects since three months before the session; hold Ctrl to pick several."),
+    )
+
+    def __init__(self, *args, session: CalibrationSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["defects"]
+        field.queryset = (
+            Defect.objects.filter(
+                program=session.program_id,
+                shop__planned_shop__date__gte=session.held_on - WINDOW,
+            )
+            .exclude(status=DefectStatus.WITHDRAWN)
+            .exclude(calibration_reviews__session=session)
+            .select_related("shop__planned_shop", "parameter", "agent")
+            .order_by("-shop__planned_shop__date", "shop_id", "parameter__order", "pk")
+        )
+        field.label_from_instance = lambda d: (
+            f"#{d.shop.planned_shop.number} {d.shop.planned_shop.date:%Y-%m-%d} · "
+            f"{d.parameter.text} · {d.agent.name if d.agent_id else '—'}"
+        )
+
+
+class RootCauseForm(forms.ModelForm):
+    defects = forms.ModelMultipleChoiceField(
+        label=_("Defects it explains"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = RootCause
+        fields = ["category", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, session: CalibrationSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["defects"]
+        field.queryset = ReviewedDefect.objects.filter(session=session).select_related(
+            "defect__shop__planned_shop", "defect__parameter"
+        )
+        field.label_from_instance = lambda r: (
+            f"#{r.defect.shop.planned_shop.number} · {r.defect.parameter.text}"
+        )
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = CalibrationAction
+        fields = ["description", "owner", "due_on", "root_cause"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "due_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, session: CalibrationSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = participants(session.program)
+        self.fields["owner"].label_from_instance = _person
+        cause = self.fields["root_cause"]
+        cause.queryset = RootCause.objects.filter(session=session)
+        cause.empty_label = _("None")
+
+    def clean_due_on(self):
+        due = self.cleaned_data["due_on"]
+        if self.instance.session_id and due < self.instance.session.held_on:
+            raise ValidationError(_("The due date cannot be before the session."))
+        return due
+
+
+class CaseForm(forms.Form):
+    shop = forms.ModelChoiceField(
+        label=_("Finalized shop to score"),
+        queryset=None,
+        help_text=_("Finalized shops since three months before the session."),
+    )
+
+    def __init__(self, *args, session: CalibrationSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["shop"]
+        field.queryset = (
+            Shop.objects.filter(
+                Q(planned_shop__date__gte=session.held_on - WINDOW)
+                | Q(pk=session.related_shop_id),
+                program=session.program_id,
+                state=ShopState.FINALIZED,
+            )
+            .exclude(calibration_cases__session=session)
+            .select_related("planned_shop", "agent")
+            .order_by("-planned_shop__date", "-pk")
+        )
+        field.label_from_instance = _shop_label
+        field.empty_label = _("Choose a shop")

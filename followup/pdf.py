@@ -1,0 +1,26 @@
+"""The calibration session as a PDF (WeasyPrint, A4): the attendance list and
+the minutes of meeting, the objective evidence PGD-4.8 asks for, headed with
+the program's document code and revision and the session's date."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from programs.models import Program
+
+from .calibration import SessionPage
+
+
+def session_pdf(program: Program, page: SessionPage) -> bytes:
+    """Render the session's evidence (the same data as its page) to PDF bytes."""
+    from weasyprint import HTML  # a heavy import, paid only when a PDF is made
+
+    html = render_to_string(
+        "followup/calibration/pdf.html",
+        {
+            "program": program,
+            "page": page,
+            "session": page.session,
+            "printed_at": timezone.localtime(timezone.now(), program.zone),
+        },
+    )
+    return HTML(string=html).write_pdf()
