@@ -1,0 +1,487 @@
+"""The shopper's pages (TLK-5.3.1–5.3.3, TLK-5.6.1, PGD-2.1, PGD-2.3): start a
+planned shop, fill the execution record (F-32) and the MS form (F-31) with
+autosave, attach evidence, submit; or say the contact could not be made.
+
+Only the shop's shopper edits. The program's managers, QC analysts and
+supervisors read the form; other members get 403, outsiders 404.
+
+The page works without JavaScript (Save draft / Submit are plain POSTs);
+static/js/shop_form.js adds autosave, the live score and a copy of what is
+typed kept in the browser.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from programs.access import get_program_for
+from programs.models import Parameter, Program, Role
+from programs.scorecards import MsLine, ScorecardOutline, ms_form, scorecard_outline
+from sampling.models import PlannedShop
+
+from .. import services
+from ..forms import EvidenceForm, NotExecutedForm, ShopForm
+from ..models import Evidence, ReviewAction, ReviewEvent, Shop, ShopState
+from ..services import StaleEdit
+
+# Who reads a shop besides its shopper.
+REVIEWERS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
+HANDED_IN_ALREADY = _lazy("This shop was submitted already; it can no longer be edited.")
+HANDED_IN = {ShopState.SUBMITTED, ShopState.SUPERVISOR_REVIEW, ShopState.FINALIZED}
+FORM_TEMPLATE = "scoring/form/shop_form.html"
+
+
+def _shop(program: Program, pk: int) -> Shop:
+    shop = get_object_or_404(
+        Shop.objects.select_related(
+            "planned_shop__plan",
+            "planned_shop__slot__band",
+            "planned_shop__stratum__reason",
+            "planned_shop__scenario",
+            "planned_shop__channel",
+            "scorecard",
+            "channel__parent",
+            "agent",
+            "shopper",
+        ),
+        program=program,
+        pk=pk,
+    )
+    shop.program = program  # loaded by the gate already
+    shop.scorecard.program = program
+    return shop
+
+
+def _readable(program: Program, shop: Shop, user) -> bool:
+    return shop.shopper_id == user.pk or bool(program.user_roles & REVIEWERS)
+
+
+def _back_url(program: Program) -> str:
+    """Where a shopper goes after a shop: their agenda (team leaders and
+    supervisors who shop have no agenda page, so the program's home)."""
+    if Role.SHOPPER in program.user_roles:
+        return reverse("agenda", args=[program.code])
+    return reverse("program_detail", args=[program.code])
+
+
+def _crumb(program: Program, shop: Shop, user) -> tuple[str, str]:
+    """The page a reader of the shop came from: the shopper's agenda, or the plan."""
+    if shop.shopper_id == user.pk:
+        if Role.SHOPPER in program.user_roles:
+            return _back_url(program), _("My agenda")
+        return _back_url(program), program.name
+    month = f"{shop.planned_shop.plan.month:%Y-%m}"
+    return (
+        reverse("plan_detail", args=[program.code, month]),
+        _("Plan %(month)s") % {"month": month},
+    )
+
+
+def _iso(moment) -> str:
+    """An instant as JavaScript's Date.parse reads it (UTC, milliseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1  # no version: treated as a stale form
+
+
+def _parameters(outline: ScorecardOutline) -> list[Parameter]:
+    return [p for s in outline.sections for p in s.parameters]
+
+
+def _stored_answers(shop: Shop) -> dict[int, dict]:
+    return {
+        a.parameter_id: {
+            "answer": a.value,
+            "nonconformity": a.nonconformity,
+            "correct_solution": a.correct_solution,
+        }
+        for a in shop.answers.all()
+    }
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One line of the error summary: a link to the field and its message.
+    `name` is the input's name, which static/js/shop_form.js uses to show the
+    message next to the input as well."""
+
+    name: str
+    target: str
+    label: str
+    message: str
+
+
+def _error_items(form: ShopForm, lines: dict[int, MsLine]) -> list[ErrorItem]:
+    items = [ErrorItem("", "", "", message) for message in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            continue
+        field = form[name]
+        target = f"{field.auto_id}_0" if name == "recognised" else field.auto_id
+        items += [ErrorItem(name, target, str(field.label), m) for m in errors]
+    for name, message in form.answer_errors.items():
+        kind, _sep, pk = name.rpartition("-")
+        line = lines.get(int(pk)) if pk.isdigit() else None
+        if line is None:
+            continue
+        target = f"{name}-{line.choices[0].value}" if kind == "answer" else name
+        label = f"{line.number} {line.parameter.text}"
+        items.append(ErrorItem(name, target, label, message))
+    return items
+
+
+def _summary(shop: Shop, outline: ScorecardOutline, lines: dict[int, MsLine]) -> dict:
+    """The stored scores, as the page's score panel shows them."""
+    sections = [
+        {
+            "code": s.section.code,
+            "name": s.section.name,
+            "score": shop.section_scores.get(s.section.code),
+        }
+        for s in outline.sections
+    ]
+    critical = []
+    for failure in shop.critical_failures:
+        line = lines.get(failure["parameter"])
+        if line:
+            critical.append(
+                {
+                    "label": f"{line.number} {line.parameter.text}",
+                    "type": failure["type"],
+                    "scope": failure["scope"],
+                }
+            )
+    return {"sections": sections, "critical": critical}
+
+
+def _specs(shop: Shop, parameters: list[Parameter]) -> dict:
+    """What static/js/shop_form.js needs for its provisional score (the
+    server's score replaces it after every autosave)."""
+    return {
+        "mode": shop.program.scoring_mode,
+        "parameters": [
+            {
+                "id": p.pk,
+                "section": p.section.code,
+                "weight": float(p.weight),
+                "scale_max": p.scale_max if p.answer_type == "scale" else None,
+                "critical_type": p.critical_type,
+                "critical_scope": p.critical_scope,
+            }
+            for p in parameters
+        ],
+    }
+
+
+def _render_page(
+    request: HttpRequest,
+    program: Program,
+    shop: Shop,
+    *,
+    outline: ScorecardOutline | None = None,
+    form: ShopForm | None = None,
+    evidence_form: EvidenceForm | None = None,
+    version: int | None = None,
+    conflict: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    outline = outline or scorecard_outline(shop.scorecard)
+    parameters = _parameters(outline)
+    editable = shop.shopper_id == request.user.pk and shop.is_editable_by_shopper
+    form = form or ShopForm(shop=shop, program=program, parameters=parameters)
+    stored = _stored_answers(shop)
+    ms = ms_form(outline, answers=form.typed_answers(stored))
+    lines = {line.parameter.pk: line for s in ms.sections for line in s.lines}
+    answered = sum(1 for values in form.typed_answers(stored).values() if values.get("answer"))
+    returned = None
+    if shop.state == ShopState.RETURNED:
+        returned = (
+            ReviewEvent.objects.filter(shop=shop, action=ReviewAction.RETURN)
+            .select_related("by")
+            .order_by("-at", "-pk")
+            .first()
+        )
+    crumb_url, crumb_label = _crumb(program, shop, request.user)
+    duration = shop.duration_seconds
+    context = {
+        "crumb_url": crumb_url,
+        "crumb_label": crumb_label,
+        "duration_display": "" if duration is None else f"{duration // 60}:{duration % 60:02d}",
+        "saved_at_iso": _iso(shop.updated_at),
+        "program": program,
+        "shop": shop,
+        "planned": shop.planned_shop,
+        "form": form,
+        "ms_form": ms,
+        "readonly": not editable,
+        "editable": editable,
+        "is_shopper": shop.shopper_id == request.user.pk,
+        "version": shop.version if version is None else version,
+        "errors": _error_items(form, lines) if form.is_bound else [],
+        "conflict": conflict,
+        "summary": _summary(shop, outline, lines),
+        "answered": answered,
+        "parameter_count": len(parameters),
+        "specs": _specs(shop, parameters),
+        "evidence": list(shop.evidence.all()),
+        "evidence_form": evidence_form or EvidenceForm(),
+        "returned": returned,
+        "back_url": _back_url(program),
+    }
+    return render(request, FORM_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def shop_start(request, code, planned_pk):
+    """The assigned shopper opens (or reopens) the form of a planned shop."""
+    program = get_program_for(request.user, code)
+    planned = get_object_or_404(PlannedShop, plan__program=program, pk=planned_pk)
+    if planned.shopper_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        shop = services.shop_start(planned_shop=planned, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_back_url(program))
+    return redirect("shop_form", program.code, shop.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_form(request, code, pk):
+    """The execution record (F-32) and the MS form (F-31) of one shop."""
+    program = get_program_for(request.user, code)
+    shop = _shop(program, pk)
+    if not _readable(program, shop, request.user):
+        raise PermissionDenied
+    with timezone.override(program.zone):
+        if request.method == "GET":
+            return _render_page(request, program, shop)
+        if shop.shopper_id != request.user.pk:
+            raise PermissionDenied
+        if not shop.is_editable_by_shopper:
+            messages.info(request, HANDED_IN_ALREADY)
+            return redirect("shop_form", program.code, shop.pk)
+        return _save_or_submit(request, program, shop)
+
+
+def _save_or_submit(request: HttpRequest, program: Program, shop: Shop) -> HttpResponse:
+    outline = scorecard_outline(shop.scorecard)
+    form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
+    submitting = request.POST.get("action") == "submit"
+    if not form.is_valid():
+        return _render_page(
+            request, program, shop, outline=outline, form=form, version=_version(request)
+        )
+    try:
+        saved = services.shop_save(
+            shop=shop, user=request.user, data=form.shop_input(), version=_version(request)
+        )
+    except (StaleEdit, ValidationError) as exc:
+        current = Shop.objects.only("state", "version", "updated_at").get(pk=shop.pk)
+        if current.state in HANDED_IN:
+            # A second click on Submit, or another window: it is handed in once.
+            messages.info(request, HANDED_IN_ALREADY)
+            return redirect("shop_form", program.code, shop.pk)
+        if isinstance(exc, ValidationError):
+            if hasattr(exc, "error_dict"):
+                form.add_service_errors(exc.message_dict)
+            else:
+                form.add_error(None, exc)
+            return _render_page(
+                request, program, shop, outline=outline, form=form, version=_version(request)
+            )
+        shop.updated_at = current.updated_at
+        # What was typed stays on the page; saving again replaces the other save.
+        return _render_page(
+            request,
+            program,
+            shop,
+            outline=outline,
+            form=form,
+            version=current.version,
+            conflict=True,
+            status=409,
+        )
+    if not submitting:
+        messages.success(
+            request,
+            _("Draft saved at %(time)s.")
+            % {"time": time_format(timezone.localtime(saved.updated_at), "H:i")},
+        )
+        return redirect("shop_form", program.code, shop.pk)
+    try:
+        services.shop_submit(shop=saved, user=request.user, version=saved.version)
+    except ValidationError as exc:
+        form.add_service_errors(exc.message_dict)
+        return _render_page(request, program, _shop(program, shop.pk), outline=outline, form=form)
+    messages.success(request, _("The form was submitted. The QC analyst reviews it; thank you."))
+    return redirect("shop_form", program.code, shop.pk)
+
+
+def score_payload(shop: Shop) -> dict:
+    """The server's scores after a save, for the page's score panel."""
+    return {
+        "version": shop.version,
+        "score": str(shop.score) if shop.score is not None else None,
+        "sections": shop.section_scores,
+        "critical": shop.critical_failures,
+        "saved_at": _iso(shop.updated_at),
+        "saved_at_display": time_format(timezone.localtime(shop.updated_at), "H:i"),
+    }
+
+
+@login_required
+@require_POST
+def shop_autosave(request, code, pk):
+    """Save the draft as the shopper types; answer with the server's score.
+
+    409 when someone else saved since the page's version (or the shop was
+    handed in meanwhile): the page keeps what was typed and says to reload.
+    """
+    program = get_program_for(request.user, code)
+    shop = _shop(program, pk)
+    if shop.shopper_id != request.user.pk:
+        raise PermissionDenied
+    stale = _(
+        "Someone else saved this shop since you opened it, so this change was not saved. "
+        "Reload the page: what you typed is kept in this browser and offered again."
+    )
+    if not shop.is_editable_by_shopper:
+        return JsonResponse({"error": str(HANDED_IN_ALREADY)}, status=409)
+    with timezone.override(program.zone):
+        outline = scorecard_outline(shop.scorecard)
+        form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
+        if not form.is_valid():
+            errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
+            errors.update({name: [str(m)] for name, m in form.answer_errors.items()})
+            return JsonResponse({"errors": errors}, status=400)
+        try:
+            saved = services.shop_save(
+                shop=shop, user=request.user, data=form.shop_input(), version=_version(request)
+            )
+        except StaleEdit:
+            return JsonResponse({"error": stale}, status=409)
+        except ValidationError as exc:
+            return JsonResponse({"errors": {"__all__": exc.messages}}, status=400)
+        return JsonResponse(score_payload(saved))
+
+
+@login_required
+@require_POST
+def shop_evidence_add(request, code, pk):
+    """Attach one evidence file (checked by content and size by the service)."""
+    program = get_program_for(request.user, code)
+    shop = _shop(program, pk)
+    if shop.shopper_id != request.user.pk or not shop.is_editable_by_shopper:
+        raise PermissionDenied
+    form = EvidenceForm(request.POST, request.FILES)
+    added = None
+    if form.is_valid():
+        try:
+            added = services.evidence_add(
+                shop=shop,
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as exc:
+            form.add_error(None if hasattr(exc, "error_dict") else "file", exc)
+    if added and not request.htmx:
+        name = added.original_name
+        messages.success(request, _("The file %(name)s was added.") % {"name": name})
+        return redirect(reverse("shop_form", args=[program.code, shop.pk]) + "#evidence")
+    if form.errors:
+        form.fields["file"].widget.attrs["autofocus"] = True
+    with timezone.override(program.zone):
+        if request.htmx:
+            context = {
+                "program": program,
+                "shop": shop,
+                "editable": True,
+                "evidence": list(shop.evidence.all()),
+                "evidence_form": EvidenceForm() if added else form,
+                "added": added,
+            }
+            return render(request, "scoring/form/_evidence.html", context)
+        return _render_page(request, program, shop, evidence_form=form)
+
+
+@login_required
+def shop_evidence_file(request, code, evidence_pk):
+    """Download an evidence file: the shop's shopper and the program's
+    reviewers only; for anyone else it does not exist (404)."""
+    program = get_program_for(request.user, code)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("shop"), shop__program=program, pk=evidence_pk
+    )
+    if not _readable(program, evidence.shop, request.user):
+        raise Http404
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_not_executed(request, code, planned_pk):
+    """The contact could not be made: say why; the shop goes back for rescheduling."""
+    program = get_program_for(request.user, code)
+    planned = get_object_or_404(
+        PlannedShop.objects.select_related(
+            "slot__band", "stratum__reason", "channel", "scenario", "plan"
+        ),
+        plan__program=program,
+        pk=planned_pk,
+    )
+    if planned.shopper_id != request.user.pk:
+        raise PermissionDenied
+    form = NotExecutedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shop_not_executed(
+                planned_shop=planned,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"].strip(),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Noted: shop #%(number)s could not be made. The QC analyst will reschedule it.")
+                % {"number": planned.number},
+            )
+        return redirect(_back_url(program))
+    return render(
+        request,
+        "scoring/form/not_executed.html",
+        {
+            "program": program,
+            "planned": planned,
+            "form": form,
+            "back_url": _back_url(program),
+            "back_label": _("My agenda") if Role.SHOPPER in program.user_roles else program.name,
+        },
+    )
