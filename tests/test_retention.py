@@ -101,7 +101,9 @@ def test_calibration_records_go_after_their_years_and_keep_their_shops_until_the
     from followup.models_calibration import CalibrationSession
 
     session = CalibrationSession.objects.create(
-        program=pgd, held_on=date(2023, 6, 1), title="Kalibrasi Juni",
+        program=pgd,
+        held_on=date(2023, 6, 1),
+        title="Kalibrasi Juni",
         created_by=member(pgd, Role.QC_ANALYST),
     )
     retention.purge(today=date(2026, 11, 21))
