@@ -1,25 +1,35 @@
+"""The demo of `make run`: both programs, a user per role, plans, an agenda."""
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from programs.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
-from programs.models import Membership, Program, Role, User
+from programs.models import Agent, Membership, Program, Role, Scenario, User
+from sampling.models import PlanStatus, SamplePlan
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_is_idempotent_and_has_a_user_per_role():
+def test_demo_is_complete_idempotent_and_every_login_works(client):
     call_command("load_demo")
-    counts = (User.objects.count(), Program.objects.count(), Membership.objects.count())
+    counts = [m.objects.count() for m in (User, Program, Membership, Agent, Scenario, SamplePlan)]
     call_command("load_demo")
-    assert (User.objects.count(), Program.objects.count(), Membership.objects.count()) == counts
+    assert [
+        m.objects.count() for m in (User, Program, Membership, Agent, Scenario, SamplePlan)
+    ] == counts
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert set(Program.objects.values_list("code", flat=True)) == {"PGD", "TLK"}
-
-
-@pytest.mark.parametrize("email", [d.email for d in [*DEMO_USERS, DEMO_ADMIN]])
-def test_every_demo_login_works(client, email):
-    call_command("load_demo")
-    response = client.post(reverse("login"), {"username": email, "password": DEMO_PASSWORD})
-    assert response.status_code == 302, email
-    assert client.get(reverse("home")).status_code == 200
+    assert Agent.objects.count() == 40
+    # This month's and next month's plans, approved, for both programs.
+    assert SamplePlan.objects.filter(status=PlanStatus.APPROVED).count() == 4
+    for demo in [*DEMO_USERS, DEMO_ADMIN]:
+        client.logout()
+        response = client.post(
+            reverse("login"), {"username": demo.email, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, demo.email
+        assert client.get(reverse("home")).status_code == 200
+    client.logout()
+    client.post(reverse("login"), {"username": "shopper@demo.local", "password": DEMO_PASSWORD})
+    assert client.get(reverse("agenda", args=["PGD"])).status_code == 200
