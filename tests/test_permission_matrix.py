@@ -51,8 +51,8 @@ from programs.models import (
 from programs.scorecards import scorecard_new_version
 from programs.services import preset_load
 from reporting.models import Notification
-from sampling.services import calendar_feed_for, plan_generate
-from scoring.models import Shop, ShopState
+from sampling.services import calendar_feed_for, plan_approve, plan_generate
+from scoring.models import Dispute, Evidence, EvidenceKind, Shop, ShopState
 
 from .factories import MembershipFactory, OrganizationFactory, UserFactory
 from .sampling_data import contact_month
@@ -86,6 +86,10 @@ PROGRESS_WATCHERS = frozenset({MANAGER, QC_ANALYST, SUPERVISOR, VIEWER})  # PGD-
 SHOPPER_ONLY = frozenset({SHOPPER})  # the agenda and its calendar address
 NOT_SHOPPER = ALL_ROLES - {SHOPPER}  # defects and follow-up: shoppers make them, not read them
 TEAM_LEADERS_AND_SUPERVISORS = frozenset({TEAM_LEADER, SUPERVISOR})
+# A shop's form and evidence: its shopper (the world's shops are the shopper's) and
+# those who review or pass forms on; never the agents' side.
+SHOP_READERS = frozenset({MANAGER, QC_ANALYST, SUPERVISOR, SHOPPER})
+REVIEW_QUEUE = frozenset({MANAGER, QC_ANALYST, SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -318,6 +322,79 @@ TABLE: dict[str, Entry] = {
     "sample_progress": Entry(program_page(PROGRESS_WATCHERS)),
     # The calendar app cannot sign in: the secret token is the access.
     "calendar_feed": Entry(public(200), args=lambda w: [w.feed.token]),
+    # --- scoring: the shopper's form -----------------------------------------------------
+    # Only the planned shop's assigned shopper starts it or says it was not made.
+    "shop_start": Entry(
+        POST_ONLY, args=on("mine"), post=program_page(SHOPPER_ONLY, Redirect("shop_form"))
+    ),
+    # No reason chosen: the form again with its error.
+    "shop_not_executed": Entry(
+        program_page(SHOPPER_ONLY), args=on("mine"), post=program_page(SHOPPER_ONLY, 200)
+    ),
+    # Reviewers read the form; only its shopper saves (an empty draft, at its version).
+    "shop_form": Entry(
+        program_page(SHOP_READERS),
+        args=on("draft_shop"),
+        post=program_page(SHOPPER_ONLY, Redirect("shop_form")),
+        data={"version": "1"},
+    ),
+    "shop_autosave": Entry(
+        POST_ONLY,
+        args=on("draft_shop"),
+        post=program_page(SHOPPER_ONLY, 200),
+        data={"version": "1"},
+    ),
+    # No file: the form again with its error.
+    "shop_evidence_add": Entry(
+        POST_ONLY, args=on("draft_shop"), post=program_page(SHOPPER_ONLY, 200)
+    ),
+    # For a member who may not read the shop, the file does not exist.
+    "shop_evidence_file": Entry(
+        {**program_page(SHOP_READERS), TEAM_LEADER: 404, VIEWER: 404}, args=on("evidence")
+    ),
+    # --- scoring: review -------------------------------------------------------------------
+    # Every member has a list: its rows are the shops they may see.
+    "shop_list": Entry(program_page()),
+    "shop_list_export": Entry(program_page()),
+    "review_queue": Entry(program_page(REVIEW_QUEUE)),
+    # The final shop is another shopper's; the team leader leads its agent's team.
+    "shop_detail": Entry(program_page(NOT_SHOPPER), args=on("final")),
+    "shop_forward": Entry(
+        POST_ONLY,
+        args=on("with_supervisor"),
+        post=program_page(frozenset({SUPERVISOR}), Redirect("shop_detail")),
+    ),
+    # No comment: the shop's page again with the error.
+    "shop_return": Entry(
+        POST_ONLY, args=on("submitted"), post=program_page(ANALYST_AND_MANAGER, 200)
+    ),
+    "shop_finalize": Entry(
+        POST_ONLY,
+        args=on("submitted"),
+        post=program_page(ANALYST_AND_MANAGER, Redirect("shop_detail")),
+    ),
+    # Without high_impact=1 the shop is marked not high-impact, as it is already.
+    "shop_high_impact": Entry(
+        POST_ONLY,
+        args=on("final"),
+        post=program_page(ANALYST_AND_MANAGER, Redirect("shop_detail")),
+    ),
+    # No reason: the correction form again with the error.
+    "shop_revise": Entry(
+        program_page(ANALYST_AND_MANAGER),
+        args=on("final"),
+        post=program_page(ANALYST_AND_MANAGER, 200),
+    ),
+    # No parameter, no reason: the shop's page again with the errors.
+    "dispute_open": Entry(
+        POST_ONLY, args=on("final"), post=program_page(frozenset({TEAM_LEADER}), 200)
+    ),
+    # No decision: the shop's page again with the errors.
+    "dispute_resolve": Entry(
+        POST_ONLY,
+        args=on("final", "dispute"),
+        post=program_page(ANALYST_AND_MANAGER, 200),
+    ),
     # --- followup ----------------------------------------------------------------------
     "defect_inbox": Entry(program_page(NOT_SHOPPER)),
     # The world's team leader leads the defect's team; its supervisor supervises it.
@@ -424,8 +501,9 @@ def test_every_entry_covers_every_persona():
 # --- The world ---------------------------------------------------------------------
 
 
-def _program_objects(program, *, team_leader=None, supervisor=None) -> dict:
+def _program_objects(program, *, team_leader=None, supervisor=None, shopper=None) -> dict:
     """One of every object a URL of `program` takes the id of."""
+    shopper = shopper or UserFactory()
     area = Area.objects.create(program=program, code="jkt", name="Jakarta")
     team = Team.objects.create(
         program=program,
@@ -445,7 +523,11 @@ def _program_objects(program, *, team_leader=None, supervisor=None) -> dict:
     section = draft.sections.order_by("order").first()
     contact_import = contact_month(program, NOV)
     plan = plan_generate(program=program, month=DEC, user=None, seed=1)
-    planned = plan.shops.order_by("pk").first()
+    # Shops are started only from an approved plan.
+    plan_approve(plan=plan, user=None)
+    # One planned shop each: a Shop is one-to-one with its planned shop.
+    planned, mine, *more = plan.shops.order_by("pk")[:5]
+    plan.shops.filter(pk__in=[mine.pk, *(p.pk for p in more)]).update(shopper=shopper)
     agent = Agent.objects.create(
         program=program, employee_id="E001", name="Ani", team=team, area=area
     )
@@ -457,6 +539,13 @@ def _program_objects(program, *, team_leader=None, supervisor=None) -> dict:
         agent=agent,
         state=ShopState.FINALIZED,
         finalized_at=timezone.now(),
+    )
+    scoring = _shops(program, published, more, shopper=shopper, agent=agent)
+    scoring["dispute"] = Dispute.objects.create(
+        shop=final,
+        parameter=Parameter.objects.filter(section__scorecard=published).first(),
+        raised_by=team_leader or UserFactory(),
+        reason="Jawaban sudah sesuai tarif.",
     )
     rule = CoachingRule.objects.filter(program=program).order_by("order").first()
     session = CalibrationSession.objects.create(
@@ -475,6 +564,9 @@ def _program_objects(program, *, team_leader=None, supervisor=None) -> dict:
     }
     return {
         **calibration,
+        **scoring,
+        "mine": mine,
+        "final": final,
         "spare_membership": MembershipFactory(program=program, role=Role.VIEWER),
         "area": area,
         "team": team,
@@ -519,6 +611,43 @@ def _program_objects(program, *, team_leader=None, supervisor=None) -> dict:
     }
 
 
+def _shops(program, scorecard, planned_shops, *, shopper, agent) -> dict:
+    """A shop of `shopper` in each state a scoring URL acts on; the draft has an
+    evidence file, and names the agent (of the team leader's team) already."""
+    draft_planned, submitted_planned, review_planned = planned_shops
+
+    def shop(planned_shop, state, **fields):
+        return Shop.objects.create(
+            planned_shop=planned_shop,
+            program=program,
+            scorecard=scorecard,
+            shopper=shopper,
+            state=state,
+            **fields,
+        )
+
+    draft = shop(draft_planned, ShopState.DRAFT, agent=agent)
+    evidence = Evidence(
+        shop=draft,
+        kind=EvidenceKind.OTHER,
+        original_name="bukti.pdf",
+        content_type="application/pdf",
+        size=9,
+        uploaded_by=shopper,
+    )
+    evidence.file.save("bukti.pdf", ContentFile(b"%PDF-1.4\n"))
+    return {
+        "draft_shop": draft,
+        "evidence": evidence,
+        "submitted": shop(
+            submitted_planned, ShopState.SUBMITTED, agent=agent, submitted_at=timezone.now()
+        ),
+        "with_supervisor": shop(
+            review_planned, ShopState.SUPERVISOR_REVIEW, submitted_at=timezone.now()
+        ),
+    }
+
+
 def _build_world() -> SimpleNamespace:
     program = preset_load(key="pegadaian", organization=OrganizationFactory())
     users = {}
@@ -527,7 +656,10 @@ def _build_world() -> SimpleNamespace:
         MembershipFactory(user=users[role], program=program, role=role)
     users[OUTSIDER] = UserFactory(email="matrix-outsider@example.com")
     objects = _program_objects(
-        program, team_leader=users[TEAM_LEADER], supervisor=users[SUPERVISOR]
+        program,
+        team_leader=users[TEAM_LEADER],
+        supervisor=users[SUPERVISOR],
+        shopper=users[SHOPPER],
     )
     # The downloads need files behind the import.
     objects["contact_import"].file.save("contacts.csv", ContentFile(b"timestamp,channel\n"))
@@ -656,6 +788,24 @@ def test_healthz_is_public_and_up_with_a_heartbeat(client, world):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_shoppers_draft_is_kept_from_the_agents_side(client, world, persona):
+    """Its contact may still be ahead: the team leader of the agent it names and
+    the viewer do not see it, whose schedule they may not read either."""
+    expected = {
+        MANAGER: 200,
+        QC_ANALYST: 200,
+        SUPERVISOR: 200,
+        SHOPPER: 200,
+        TEAM_LEADER: 403,
+        VIEWER: 403,
+        OUTSIDER: 404,
+        ANONYMOUS: LOGIN,
+    }[persona]
+    url = reverse("shop_detail", args=[world.program.code, world.draft_shop.pk])
+    _assert_response(_as(client, world, persona).get(url), expected, f"GET {url} as {persona}")
 
 
 @pytest.mark.parametrize("persona", [*ROLES, OUTSIDER, ANONYMOUS])
