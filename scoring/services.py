@@ -264,9 +264,13 @@ def shop_not_executed(
     *, planned_shop: PlannedShop, user: User, reason: str, note: str = ""
 ) -> None:
     """The contact could not be made: the planned shop goes back for rescheduling."""
-    planned_shop = PlannedShop.objects.select_for_update().get(pk=planned_shop.pk)
+    planned_shop = (
+        PlannedShop.objects.select_for_update().select_related("plan").get(pk=planned_shop.pk)
+    )
     if planned_shop.shopper_id != user.pk:
         raise PermissionDenied
+    if planned_shop.plan.status != PlanStatus.APPROVED:
+        raise ValidationError(_("The plan of this shop is not approved yet."))
     shop = Shop.objects.filter(planned_shop=planned_shop).first()
     if shop and not shop.is_editable_by_shopper:
         raise ValidationError(_("This shop was submitted already."))

@@ -105,6 +105,9 @@ def _render_detail(request, program, shop, *, record=None, bound=None):
         "can_correct": reviewer and finalized,
         "can_dispute": can_dispute,
         "is_shopper": shop.shopper_id == request.user.pk,
+        # As shop_evidence_file serves them: the shopper and the program's reviewers.
+        "can_download_evidence": bool(roles & {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
+        or shop.shopper_id == request.user.pk,
         "show_scenario": selectors.can_see_scenario(program, request.user, shop),
         "forward_form": bound.get("forward") or ForwardForm(prefix="forward"),
         "return_form": bound.get("return") or ReturnForm(prefix="return"),
