@@ -101,7 +101,7 @@ def test_log_a_session_keeps_input_on_error(client, pgd, member, failed):
     assert item.status == "done"
 
 
-def test_f28_export_and_recap_xlsx(client, pgd, member, failed):
+def test_tlk_5_6_2_recap_of_nonconformities_and_f28_export_xlsx(client, pgd, member, failed):
     shop, agent = failed
     agent.name = '=HYPERLINK("http://evil")'
     agent.save()

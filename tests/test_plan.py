@@ -133,7 +133,7 @@ def test_missing_scenarios_are_gaps_not_errors(pgd_plan):
     )
 
 
-def test_scenarios_match_reason_and_channel(pgd_plan):
+def test_tlk_4_1_planned_shops_follow_their_scenarios(pgd_plan):
     for shop in pgd_plan.shops.exclude(scenario=None).select_related("scenario", "stratum"):
         assert shop.scenario.reason_id == shop.stratum.reason_id
 

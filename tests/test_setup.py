@@ -207,7 +207,7 @@ def test_adding_a_stranger_without_a_name_is_explained(client, pgd, member):
     assert 'value="x@example.com"' in response.content.decode()
 
 
-def test_raci_override_and_last_manager_protection(client, pgd, member):
+def test_pgd_4_2_raci_override_and_last_manager_protection(client, pgd, member):
     manager = member(pgd, Role.MANAGER)
     client.force_login(manager)
     tl = member(pgd, Role.TEAM_LEADER)

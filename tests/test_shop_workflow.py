@@ -118,7 +118,7 @@ def test_tlk_5_6_1_not_met_needs_nonconformity_and_correct_solution(started):
     }
 
 
-def test_tlk_5_3_2_the_execution_record_is_required(started):
+def test_tlk_3_and_tlk_5_3_2_the_execution_record_names_the_agent_contacted(started):
     shop, shopper, agent = started
     data = _filled(shop, agent)
     data.executed_at, data.agent_id, data.recognised = None, None, ""
