@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     PROGRESS_BEHIND = "progress_behind", _("Sample progress behind plan")
     DATA_MISSING = "data_missing", _("Last month's contact data not imported")
     PLAN_NOT_APPROVED = "plan_not_approved", _("Sample plan not approved")
+    CALIBRATION_MISSING = "calibration_missing", _("No calibration session held this month")
 
 
 class EmailStatus(models.TextChoices):

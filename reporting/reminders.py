@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
+from followup.models_calibration import CalibrationSession, SessionStatus
 from programs.calendar import add_working_days
 from programs.models import Program, Role, User
 from sampling.models import ContactImport, PlannedShop, PlanStatus, SamplePlan, ShopStatus
@@ -245,12 +246,48 @@ def sweep_week_one(program: Program, now: datetime) -> int:
     return made
 
 
+def sweep_calibration(program: Program, now: datetime) -> int:
+    """PGD-4.8: at least one calibration a month. From the program's due day,
+    while no session of the month is held, remind the analysts and the manager."""
+    local = timezone.localtime(now, program.zone)
+    if local.day < program.calibration_due_day:
+        return 0
+    month = local.date().replace(day=1)
+    held = CalibrationSession.objects.filter(
+        program=program, status=SessionStatus.HELD, held_on__gte=month, held_on__lte=local.date()
+    ).exists()
+    if held:
+        return 0
+    made = 0
+    for user in _members(program, Role.QC_ANALYST, Role.MANAGER):
+        made += bool(
+            notify(
+                user=user,
+                kind=Kind.CALIBRATION_MISSING,
+                occasion=f"{program.pk}:{month:%Y-%m}",
+                program=program,
+                now=now,
+                message=lambda u: (
+                    _("No calibration session held in %(month)s yet")
+                    % {"month": f"{month:%Y-%m}"},
+                    _(
+                        "PGD-4.8: hold at least one calibration of defect findings "
+                        "each month, with an attendance list and minutes."
+                    ),
+                ),
+                url=reverse("calibration_list", args=[program.code]),
+            )
+        )
+    return made
+
+
 SWEEPS = {
     "shops_today": sweep_shops_today,
     "defects": sweep_defects,
     "follow_ups": sweep_follow_ups,
     "progress": sweep_progress,
     "week_one": sweep_week_one,
+    "calibration": sweep_calibration,
 }
 
 

@@ -238,3 +238,24 @@ def test_inbox_pages_query_counts(client, pgd, member):
             body="b",
         )
     assert_same_query_count(small, page_queries(client, reverse("inbox")))
+
+
+def test_pgd_4_8_no_calibration_held_by_the_due_day(pgd, member):
+    from followup.models_calibration import CalibrationSession, SessionStatus
+
+    analyst = member(pgd, Role.QC_ANALYST)
+    reminders.run_sweeps(now=_at(f"2026-12-24T09:00:00{WIB}"), only=["calibration"])
+    assert not Notification.objects.exists()  # due on the 25th
+    reminders.run_sweeps(now=_at(f"2026-12-25T09:00:00{WIB}"), only=["calibration"])
+    reminders.run_sweeps(now=_at(f"2026-12-26T09:00:00{WIB}"), only=["calibration"])
+    assert Notification.objects.get(kind=Kind.CALIBRATION_MISSING).user == analyst
+    CalibrationSession.objects.create(
+        program=pgd,
+        held_on=date(2027, 1, 20),
+        title="Jan",
+        status=SessionStatus.HELD,
+        held_marked_at=timezone.now(),
+        created_by=analyst,
+    )
+    reminders.run_sweeps(now=_at(f"2027-01-26T09:00:00{WIB}"), only=["calibration"])
+    assert Notification.objects.filter(kind=Kind.CALIBRATION_MISSING).count() == 1

@@ -41,6 +41,7 @@ def _rules_post(program, **changes):
         "report_due_day": program.report_due_day,
         "dispute_window_days": program.dispute_window_days,
         "defect_ack_days": program.defect_ack_days,
+        "calibration_due_day": program.calibration_due_day,
         "document_code": program.document_code,
         "document_title": program.document_title,
         "revision": program.revision,

@@ -255,6 +255,16 @@ class Program(models.Model):
         help_text=_("Team leaders acknowledge a defect within this many working days."),
     )
 
+    calibration_due_day = models.PositiveSmallIntegerField(
+        _("calibration held by day of month"),
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_(
+            "PGD-4.8: at least one calibration a month; from this day on, the analysts "
+            "and the manager are reminded while none has been held."
+        ),
+    )
+
     # The work instruction itself (PGD-7, TLK-7) and its form codes.
     document_code = models.CharField(_("document code"), max_length=60, blank=True)
     document_title = models.CharField(_("document title"), max_length=200, blank=True)
