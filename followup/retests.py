@@ -3,6 +3,8 @@ shop of the same scenario in next month's plan; its result is read back here."""
 
 from datetime import date
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sampling.services import RetestRequest, previous_month
@@ -23,15 +25,18 @@ def retest_requests_for(program, month: date) -> list[RetestRequest]:
         .select_related("shop__planned_shop", "agent__team")
         .order_by("pk")
     )
-    return [
-        RetestRequest(
-            planned_shop_id=item.shop.planned_shop_id,
-            note=_("Re-test of shop #%(n)s (%(month)s, team %(team)s)")
-            % {
-                "n": item.shop.planned_shop.number,
-                "month": f"{item.shop.planned_shop.date:%Y-%m}",
-                "team": item.agent.team.name if item.agent else "—",
-            },
-        )
-        for item in items
-    ]
+    # The note is stored on the planned shop: word it in the site's language,
+    # whatever language the request (or task) that makes the plan runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return [
+            RetestRequest(
+                planned_shop_id=item.shop.planned_shop_id,
+                note=_("Re-test of shop #%(n)s (%(month)s, team %(team)s)")
+                % {
+                    "n": item.shop.planned_shop.number,
+                    "month": f"{item.shop.planned_shop.date:%Y-%m}",
+                    "team": item.agent.team.name if item.agent else "—",
+                },
+            )
+            for item in items
+        ]

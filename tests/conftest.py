@@ -47,6 +47,19 @@ def _no_axes_lockouts_between_tests(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request activates its user's language in the worker's thread and leaves it
+    active; start every test from the site's language so tests do not depend on
+    the order they run in."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def program(db):
     return ProgramFactory(code="PGD", name="Contact Center Pegadaian")

@@ -192,7 +192,10 @@ def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
         retest_requested=True,
     )
     contact_month(pgd, date(2026, 12, 1))
-    plan = sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
+    from django.utils import translation
+
+    with translation.override("id"):  # whatever language is active, the note is stored alike
+        plan = sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
     retest = PlannedShop.objects.get(plan=plan, retest_of=shop.planned_shop)
     assert plan.shops.count() == pgd.monthly_sample_size + 1  # on top of the sample
     assert retest.scenario_id == shop.planned_shop.scenario_id
