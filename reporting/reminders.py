@@ -34,6 +34,11 @@ def _members(program: Program, *roles: str) -> list[User]:
     )
 
 
+def _notify_each(users, **reminder) -> int:
+    """The same reminder to each of `users`; how many were made (not made before)."""
+    return sum(bool(notify(user=user, **reminder)) for user in users)
+
+
 def sweep_shops_today(program: Program, now: datetime) -> int:
     """Each shopper's shops of the day, in the morning of the program's zone."""
     local = timezone.localtime(now, program.zone)
@@ -180,20 +185,15 @@ def sweep_progress(program: Program, now: datetime) -> int:
             % {"done": done, "due": done + behind, "month": f"{plan.month:%Y-%m}"},
         )
 
-    made = 0
-    for supervisor in _members(program, Role.SUPERVISOR):
-        made += bool(
-            notify(
-                user=supervisor,
-                kind=Kind.PROGRESS_BEHIND,
-                occasion=f"{plan.pk}:{week.year}-W{week.week}",
-                program=program,
-                message=message,
-                url=reverse("sample_progress", args=[program.code]),
-                now=now,
-            )
-        )
-    return made
+    return _notify_each(
+        _members(program, Role.SUPERVISOR),
+        kind=Kind.PROGRESS_BEHIND,
+        occasion=f"{plan.pk}:{week.year}-W{week.week}",
+        program=program,
+        message=message,
+        url=reverse("sample_progress", args=[program.code]),
+        now=now,
+    )
 
 
 def sweep_week_one(program: Program, now: datetime) -> int:
@@ -208,41 +208,34 @@ def sweep_week_one(program: Program, now: datetime) -> int:
     if not ContactImport.objects.filter(
         program=program, month=previous_month(month), status="succeeded"
     ).exists():
-        for user in people:
-            made += bool(
-                notify(
-                    user=user,
-                    kind=Kind.DATA_MISSING,
-                    occasion=f"{program.pk}:{month:%Y-%m}",
-                    program=program,
-                    now=now,
-                    message=lambda u: (
-                        _("Contact data of %(month)s is not imported")
-                        % {"month": f"{previous_month(month):%Y-%m}"},
-                        _("Week I is over: import last month's contacts to plan the shops."),
-                    ),
-                    url=reverse("contact_import_list", args=[program.code]),
-                )
-            )
+        made += _notify_each(
+            people,
+            kind=Kind.DATA_MISSING,
+            occasion=f"{program.pk}:{month:%Y-%m}",
+            program=program,
+            now=now,
+            message=lambda u: (
+                _("Contact data of %(month)s is not imported")
+                % {"month": f"{previous_month(month):%Y-%m}"},
+                _("Week I is over: import last month's contacts to plan the shops."),
+            ),
+            url=reverse("contact_import_list", args=[program.code]),
+        )
     if not SamplePlan.objects.filter(
         program=program, month=month, status=PlanStatus.APPROVED
     ).exists():
-        for user in people:
-            made += bool(
-                notify(
-                    user=user,
-                    kind=Kind.PLAN_NOT_APPROVED,
-                    occasion=f"{program.pk}:{month:%Y-%m}",
-                    program=program,
-                    now=now,
-                    message=lambda u: (
-                        _("The sample plan of %(month)s is not approved")
-                        % {"month": f"{month:%Y-%m}"},
-                        _("Week I is over: generate and approve the plan."),
-                    ),
-                    url=reverse("plan_list", args=[program.code]),
-                )
-            )
+        made += _notify_each(
+            people,
+            kind=Kind.PLAN_NOT_APPROVED,
+            occasion=f"{program.pk}:{month:%Y-%m}",
+            program=program,
+            now=now,
+            message=lambda u: (
+                _("The sample plan of %(month)s is not approved") % {"month": f"{month:%Y-%m}"},
+                _("Week I is over: generate and approve the plan."),
+            ),
+            url=reverse("plan_list", args=[program.code]),
+        )
     return made
 
 
@@ -258,27 +251,21 @@ def sweep_calibration(program: Program, now: datetime) -> int:
     ).exists()
     if held:
         return 0
-    made = 0
-    for user in _members(program, Role.QC_ANALYST, Role.MANAGER):
-        made += bool(
-            notify(
-                user=user,
-                kind=Kind.CALIBRATION_MISSING,
-                occasion=f"{program.pk}:{month:%Y-%m}",
-                program=program,
-                now=now,
-                message=lambda u: (
-                    _("No calibration session held in %(month)s yet")
-                    % {"month": f"{month:%Y-%m}"},
-                    _(
-                        "PGD-4.8: hold at least one calibration of defect findings "
-                        "each month, with an attendance list and minutes."
-                    ),
-                ),
-                url=reverse("calibration_list", args=[program.code]),
-            )
-        )
-    return made
+    return _notify_each(
+        _members(program, Role.QC_ANALYST, Role.MANAGER),
+        kind=Kind.CALIBRATION_MISSING,
+        occasion=f"{program.pk}:{month:%Y-%m}",
+        program=program,
+        now=now,
+        message=lambda u: (
+            _("No calibration session held in %(month)s yet") % {"month": f"{month:%Y-%m}"},
+            _(
+                "PGD-4.8: hold at least one calibration of defect findings "
+                "each month, with an attendance list and minutes."
+            ),
+        ),
+        url=reverse("calibration_list", args=[program.code]),
+    )
 
 
 SWEEPS = {
