@@ -4,6 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.forms import modelformset_factory
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import (
@@ -31,7 +33,9 @@ WEEKDAYS = [
     (6, _("Saturday")),
     (7, _("Sunday")),
 ]
-WEEKS = [(w, _("Week %(n)s") % {"n": w}) for w in range(1, 6)]
+# Lazy: worded in the language of the request, not of the module's import.
+_week_label = lazy(lambda n: gettext("Week %(n)s") % {"n": n}, str)
+WEEKS = [(w, _week_label(w)) for w in range(1, 6)]
 
 
 class IntListField(forms.TypedMultipleChoiceField):
