@@ -78,6 +78,21 @@ def measure(which: str, path: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def generate(path: str, rows: int) -> None:
+    """Write the benchmark's month of `rows` contacts (October 2026, Pegadaian's reasons)."""
+    from programs.presets import PRESETS
+    from sampling.demo_data import write_csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        write_csv(
+            fh,
+            date(2026, 10, 1),
+            rows,
+            reasons=PRESETS["pegadaian"]["reasons"],
+            channels=list(CHANNELS),
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -86,20 +101,10 @@ def main() -> int:
     if args.child:
         child(*args.child)
         return 0
-    from programs.presets import PRESETS
-    from sampling.demo_data import write_csv
-
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "contacts.csv")
         started = time.perf_counter()
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            write_csv(
-                fh,
-                date(2026, 10, 1),
-                args.rows,
-                reasons=PRESETS["pegadaian"]["reasons"],
-                channels=list(CHANNELS),
-            )
+        generate(path, args.rows)
         size = os.path.getsize(path) / 1e6
         print(
             f"generated {args.rows:,} rows ({size:.0f} MB) in "

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from programs.models import Program, Role
 
-from .models import Defect, FollowUp
+from .models import Defect, DefectStatus, FollowUp
 
 SEE_ALL = {Role.MANAGER, Role.QC_ANALYST, Role.VIEWER}
 
@@ -63,18 +63,28 @@ class RecapRow:
     critical: str
     nonconformity: str
     correct_solution: str
-    status: str
+    status: str  # a DefectStatus value; the label is read in the reader's language
+
+    @property
+    def status_label(self) -> str:
+        return DefectStatus(self.status).label
 
 
 def nonconformity_recap(program: Program, user, month: date) -> list[RecapRow]:
-    """Every nonconformity of the month with its correct solution (TLK-5.6.2):
-    the material for agent feedback."""
+    """Every nonconformity of the month that `user` may see, with its correct
+    solution (TLK-5.6.2): the material for agent feedback."""
+    return recap_rows(defects_for(program, user), month)
+
+
+def recap_rows(defects: QuerySet[Defect], month: date) -> list[RecapRow]:
+    """The recap rows of `defects` in `month` (withdrawn ones left out), in shop
+    and scorecard order."""
     defects = (
-        defects_for(program, user)
-        .filter(
+        defects.filter(
             shop__planned_shop__date__year=month.year, shop__planned_shop__date__month=month.month
         )
-        .exclude(status="withdrawn")
+        .exclude(status=DefectStatus.WITHDRAWN)
+        .select_related("shop__planned_shop", "parameter__section", "agent", "team")
         .order_by(
             "shop__planned_shop__date",
             "shop__planned_shop__number",
@@ -93,7 +103,7 @@ def nonconformity_recap(program: Program, user, month: date) -> list[RecapRow]:
             d.critical_type,
             d.nonconformity,
             d.correct_solution,
-            d.get_status_display(),
+            d.status,
         )
         for d in defects
     ]

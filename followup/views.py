@@ -1,36 +1,28 @@
 """Follow-up pages: the team leader's defect inbox, the F-28 follow-up list,
 the monthly nonconformity recap."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mysteryshop.spreadsheets import Sheet, xlsx_response
+from mysteryshop.spreadsheets import xlsx_response
 from programs.access import get_program_for
 from programs.models import Role
+from programs.months import month_from_url
 
 from . import selectors, services
+from .exports import follow_up_sheet, recap_sheet
 from .forms import AcknowledgeForm, SessionForm
 from .models import DefectStatus, FollowUpStatus
 
 READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.VIEWER, Role.SUPERVISOR, Role.TEAM_LEADER}
 )
-
-
-def _month(value: str) -> date:
-    try:
-        return date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise Http404 from None
 
 
 @login_required
@@ -90,49 +82,10 @@ def follow_up_list(request, code):
     if request.GET.get("format") == "xlsx":
         return xlsx_response(
             f"{program.code}-{program.form_code_followup}.xlsx",
-            [
-                Sheet(
-                    title=program.form_code_followup,
-                    headers=[
-                        _("Shop"),
-                        _("Date"),
-                        _("Agent"),
-                        _("Team"),
-                        _("Follow-up"),
-                        _("Due"),
-                        _("Status"),
-                        _("Held on"),
-                        _("Session"),
-                        _("Participants"),
-                        _("Notes"),
-                        _("The agent's commitment"),
-                        _("Outcome"),
-                        _("Re-test"),
-                    ],
-                    rows=[
-                        [
-                            i.shop.planned_shop.number,
-                            i.shop.planned_shop.date,
-                            i.agent.name if i.agent else "",
-                            i.agent.team.name if i.agent else "",
-                            i.get_kind_display(),
-                            i.due_on,
-                            i.get_status_display(),
-                            i.held_on,
-                            i.get_session_type_display(),
-                            i.participants,
-                            i.notes,
-                            i.commitment,
-                            i.outcome,
-                            _("yes") if i.retest_requested else "",
-                        ]
-                        for i in items
-                    ],
-                    widths=[8, 12, 22, 16, 24, 12, 12, 12, 20, 24, 40, 40, 30, 8],
-                    number_formats={1: "yyyy-mm-dd", 5: "yyyy-mm-dd", 7: "yyyy-mm-dd"},
-                )
-            ],
+            [follow_up_sheet(program, items)],
         )
+    # The re-tests of each item and their shops, in two queries whatever the page holds.
+    items = items.prefetch_related("shop__planned_shop__retests__shop")
     page = Paginator(items, 25).get_page(request.GET.get("page"))
     today = timezone.localdate(timezone.now(), program.zone)
     return render(
@@ -182,45 +135,11 @@ def follow_up_log(request, code, pk):
 def nonconformity_recap(request, code, month):
     """All nonconformities of a month with their correct solutions (TLK-5.6.2)."""
     program = get_program_for(request.user, code, roles=READERS)
-    month = _month(month)
+    month = month_from_url(month)
     rows = selectors.nonconformity_recap(program, request.user, month)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(
-            f"{program.code}-nonconformities-{month:%Y-%m}.xlsx",
-            [
-                Sheet(
-                    title=_("Nonconformities"),
-                    headers=[
-                        _("Date"),
-                        _("Shop"),
-                        _("Agent"),
-                        _("Team"),
-                        _("Section"),
-                        _("Parameter"),
-                        _("Critical error"),
-                        _("Nonconformity"),
-                        _("Correct solution"),
-                        _("Status"),
-                    ],
-                    rows=[
-                        [
-                            r.date,
-                            r.shop_number,
-                            r.agent,
-                            r.team,
-                            r.section,
-                            r.parameter,
-                            r.critical,
-                            r.nonconformity,
-                            r.correct_solution,
-                            r.status,
-                        ]
-                        for r in rows
-                    ],
-                    widths=[12, 8, 22, 16, 20, 40, 10, 50, 50, 16],
-                    number_formats={0: "yyyy-mm-dd"},
-                )
-            ],
+            f"{program.code}-nonconformities-{month:%Y-%m}.xlsx", [recap_sheet(rows)]
         )
     return render(
         request, "followup/recap.html", {"program": program, "month": month, "rows": rows}

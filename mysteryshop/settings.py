@@ -109,6 +109,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+# A reused (persistent) connection is checked before a request uses it, so the first
+# request after a database restart reconnects instead of failing (tests/test_faults.py).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so a real Celery worker process can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
@@ -238,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {
         "task": "reporting.tasks.deliver_notifications",
         "schedule": env.int("NOTIFICATION_DELIVERY_SECONDS", default=60),
+    },
+    "sweep-audit-packs": {  # packs a broker outage left queued or a dead worker left half-built
+        "task": "reporting.tasks.sweep_audit_packs",
+        "schedule": 300,
     },
     "purge-expired-records": {  # PGD-6, TLK-6: monthly, at night
         "task": "reporting.tasks.purge_expired_records",

@@ -43,7 +43,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     book.remove(book.active)
     for spec in sheets:
         sheet = book.create_sheet(title=str(spec.title)[:31])
-        sheet.append([str(h) for h in spec.headers])
+        sheet.append([safe_cell(str(h)) for h in spec.headers])  # headers may name user data
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL

@@ -14,6 +14,9 @@ urlpatterns = [
     path("", include("followup.urls")),
     path("", include("followup.urls_calibration")),
     path("", include("reporting.urls")),
+    path("", include("reporting.urls_dashboards")),
+    path("", include("reporting.urls_reports")),
+    path("", include("reporting.urls_auditpack")),
 ]
 
 if settings.DEBUG:

@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
+from mysteryshop.uploads import xlsx_problem
+
 from .models import Agent, Area, Channel, Program, Team
 
 COLUMNS: tuple[str, ...] = (
@@ -35,6 +37,8 @@ COLUMNS: tuple[str, ...] = (
 )
 CHANNEL_SEPARATOR = ";"
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# What a workbook of MAX_FILE_BYTES may unpack to (real ones: 5-20 times their size).
+XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_SHOWN_ERRORS = 100
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 
@@ -248,6 +252,9 @@ def _read_csv(text: str) -> list[list[str]]:
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
     """Cells of the first sheet; formulas give their cached values."""
+    problem = xlsx_problem(io.BytesIO(data), max_uncompressed=XLSX_MAX_UNCOMPRESSED)
+    if problem:
+        raise FileRejected(problem)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)

@@ -28,8 +28,31 @@ LIBRARY = _("Library")
 SAMPLING = _("Sampling")
 SHOPS = _("Shops")
 FOLLOW_UP = _("Follow-up")
+REPORTING = _("Reporting")
 
 MENU: list[MenuEntry] = [
+    MenuEntry(REPORTING, "dashboard", _("Dashboard"), "speedometer2"),
+    MenuEntry(
+        REPORTING,
+        "report_list",
+        _("Monthly reports (F-27)"),
+        "file-earmark-bar-graph",
+        frozenset(Role.values) - {Role.SHOPPER},
+    ),
+    MenuEntry(
+        REPORTING,
+        "yearly_summary",
+        _("Yearly summary"),
+        "graph-up",
+        frozenset(Role.values) - {Role.SHOPPER},
+    ),
+    MenuEntry(
+        REPORTING,
+        "audit_pack_list",
+        _("ISO audit pack"),
+        "archive",
+        frozenset({Role.MANAGER, Role.QC_ANALYST}),
+    ),
     MenuEntry(SAMPLING, "agenda", _("My agenda"), "calendar-check", frozenset({Role.SHOPPER})),
     MenuEntry(
         SAMPLING,

@@ -294,6 +294,9 @@ class MsLine:
     nonconformity: str
     correct_solution: str
     not_met: bool
+    answer_error: str = ""
+    nonconformity_error: str = ""
+    correct_solution_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -335,16 +338,21 @@ def _ms_choices(parameter: Parameter, binary: bool, answer: str) -> list[tuple]:
 
 
 def ms_form(
-    outline: ScorecardOutline, *, answers: Mapping[int, Mapping[str, str]] | None = None
+    outline: ScorecardOutline,
+    *,
+    answers: Mapping[int, Mapping[str, str]] | None = None,
+    errors: Mapping[str, str] | None = None,
 ) -> MsForm:
     """The shopper's form for a version (F-31, TLK-5.3.3, TLK-5.6.1).
 
     `answers` maps a parameter id to {"answer", "nonconformity",
     "correct_solution"}; the inputs are named answer-<id>, nonconformity-<id>
     and correct_solution-<id>. Answers are "met", "not_met", "na", or the
-    number chosen on a scale.
+    number chosen on a scale. `errors` maps an input's name to its message,
+    shown next to the parameter (without any script).
     """
     answers = answers or {}
+    errors = errors or {}
     program = outline.scorecard.program
     binary = program.scoring_mode == ScoringMode.BINARY
     sections = []
@@ -364,6 +372,9 @@ def ms_form(
                     nonconformity=given.get("nonconformity", ""),
                     correct_solution=given.get("correct_solution", ""),
                     not_met=any(c.checked and c.not_met for c in choices),
+                    answer_error=errors.get(f"answer-{parameter.pk}", ""),
+                    nonconformity_error=errors.get(f"nonconformity-{parameter.pk}", ""),
+                    correct_solution_error=errors.get(f"correct_solution-{parameter.pk}", ""),
                 )
             )
         sections.append(MsSection(s.section, s_number, lines))

@@ -24,7 +24,9 @@ from django.db.models import Count, Q
 
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
 from followup.models_calibration import CalibrationSession, SessionStatus
-from programs.models import Program
+from followup.selectors import RecapRow, recap_rows
+from programs.models import Program, Section
+from programs.months import add_months
 from sampling.models import PlanStratum
 from scoring.models import Shop, ShopState
 
@@ -185,12 +187,19 @@ class MonthlyFigures:
     follow_up: dict[str, int] = field(default_factory=dict)
     calibrations_held: int = 0
     trend: list[tuple[date, Mean]] = field(default_factory=list)  # 12 months
+    nonconformities: list[RecapRow] = field(default_factory=list)  # with correct solutions
 
+    @property
+    def planned(self) -> int:
+        return sum(s.planned for s in self.coverage)
 
-def _month_range(month: date, back: int) -> date:
-    """The first day of the month `back` months before `month` (negative: after)."""
-    index = month.year * 12 + month.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+    @property
+    def done(self) -> int:
+        return sum(s.done for s in self.coverage)
+
+    @property
+    def uncovered(self) -> list[StratumCoverage]:
+        return [s for s in self.coverage if s.uncovered]
 
 
 def _finalized(program: Program, first: date, last_excl: date):
@@ -211,11 +220,25 @@ def _groups(rows, key) -> list[Group]:
     return [Group(label, mean_ci(values)) for label, values in sorted(buckets.items())]
 
 
+def _sections(program: Program, values: dict[str, list[float]]) -> list[Group]:
+    """Section (KPI) scores named and ordered as in the newest scorecard that has
+    the section's code."""
+    names: dict[str, tuple[int, str]] = {}
+    for code, name, order in (
+        Section.objects.filter(scorecard__program=program, code__in=list(values))
+        .order_by("scorecard__version")
+        .values_list("code", "name", "order")
+    ):
+        names[code] = (order, name)
+    codes = sorted(values, key=lambda c: names.get(c, (999, c)))
+    return [Group(names.get(c, (0, c))[1], mean_ci(values[c])) for c in codes]
+
+
 def monthly_figures(program: Program, month: date) -> MonthlyFigures:
     """The figures of `month` (its first day) for the monthly report. A fixed
     number of queries, whatever the number of shops."""
     month = month.replace(day=1)
-    following = _month_range(month, -1)
+    following = add_months(month, 1)
     rows = list(
         _finalized(program, month, following).values(
             "pk",
@@ -233,7 +256,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
     overall = mean_ci(scores)
     previous = [
         float(s)
-        for s in _finalized(program, _month_range(month, 1), month)
+        for s in _finalized(program, add_months(month, -1), month)
         .exclude(score=None)
         .values_list("score", flat=True)
     ]
@@ -252,7 +275,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
         overall=overall,
         target_met=(overall.mean >= program.target_score) if overall.mean is not None else None,
         change=welch(scores, previous),
-        sections=[Group(code, mean_ci(v)) for code, v in section_values.items()],
+        sections=_sections(program, section_values),
         channels=_groups(rows, lambda r: r["channel__name"]),
         categories=_groups(rows, lambda r: r["planned_shop__stratum__reason__category__name"]),
         bands=_groups(rows, lambda r: r["planned_shop__slot__band__name"]),
@@ -316,7 +339,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
     figures.calibrations_held = CalibrationSession.objects.filter(
         program=program, status=SessionStatus.HELD, held_on__gte=month, held_on__lt=following
     ).count()
-    first = _month_range(month, 11)
+    first = add_months(month, -11)
     by_month: dict[date, list[float]] = defaultdict(list)
     for day, score in (
         _finalized(program, first, following)
@@ -326,6 +349,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
         by_month[day.replace(day=1)].append(float(score))
     figures.trend = [
         (m, mean_ci(by_month.get(m, [])))
-        for m in (_month_range(month, k) for k in range(11, -1, -1))
+        for m in (add_months(month, -k) for k in range(11, -1, -1))
     ]
+    figures.nonconformities = recap_rows(Defect.objects.filter(program=program), month)
     return figures

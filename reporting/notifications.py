@@ -5,8 +5,10 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -16,6 +18,7 @@ from .models import EmailStatus, Kind, Notification, Preference
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # 1, 2, 4, 8, 16 minutes between tries, then "failed"
+CLAIM_LEASE = timedelta(minutes=15)  # a claim not finished by then is taken again
 
 
 def wants_email(user: User, kind: str) -> bool:
@@ -32,6 +35,7 @@ def notify(
     message,
     url: str = "",
     now: datetime | None = None,
+    attachments: list[dict] | None = None,
 ) -> Notification | None:
     """Make the notification `kind` for `occasion` unless it exists already.
 
@@ -55,6 +59,7 @@ def notify(
                 title=title[:300],
                 body=body,
                 url=url,
+                attachments=attachments or [],
                 email_status=EmailStatus.PENDING if email else EmailStatus.NONE,
                 email_next_at=now or timezone.now(),
             )
@@ -69,16 +74,20 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, 
     workers never send the same e-mail.
     """
     now = now or timezone.now()
-    ids = list(
-        Notification.objects.filter(email_status=EmailStatus.PENDING, email_next_at__lte=now)
+    # Due: pending ones whose time has come, and claims whose lease ran out (a
+    # worker killed while sending leaves its row "sending": it is tried again).
+    due = Q(email_status=EmailStatus.PENDING) | Q(email_status=EmailStatus.SENDING)
+    rows = list(
+        Notification.objects.filter(due, email_next_at__lte=now)
         .order_by("email_next_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "email_status", "email_next_at")[:limit]
     )
     sent = failed = 0
-    for pk in ids:
-        claimed = Notification.objects.filter(pk=pk, email_status=EmailStatus.PENDING).update(
-            email_status=EmailStatus.SENDING
-        )
+    for pk, status, next_at in rows:
+        # The claim holds a lease: nobody else takes the row until it runs out.
+        claimed = Notification.objects.filter(
+            pk=pk, email_status=status, email_next_at=next_at
+        ).update(email_status=EmailStatus.SENDING, email_next_at=now + CLAIM_LEASE)
         if not claimed:
             continue
         notification = Notification.objects.select_related("user", "program").get(pk=pk)
@@ -121,6 +130,9 @@ def _send(notification: Notification) -> None:
         html = render_to_string("reporting/email/notification.html", context)
     message = EmailMultiAlternatives(subject, text, to=[user.email])
     message.attach_alternative(html, "text/html")
+    for attachment in notification.attachments:
+        with default_storage.open(attachment["path"], "rb") as handle:
+            message.attach(attachment["name"], handle.read(), attachment["type"])
     message.send()
 
 

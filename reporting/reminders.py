@@ -5,7 +5,7 @@ zone and makes notifications through notify(), whose key (kind, occasion,
 recipient) makes every reminder happen once, however often a sweep runs.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +16,14 @@ from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
 from followup.models_calibration import CalibrationSession, SessionStatus
 from programs.calendar import add_working_days
 from programs.models import Program, Role, User
+from programs.months import add_months
 from sampling.models import ContactImport, PlannedShop, PlanStatus, SamplePlan, ShopStatus
 from sampling.services import previous_month
 
+from .dates import report_due_day
 from .models import Kind
 from .notifications import notify
+from .reports import current_report
 
 MORNING_HOUR = 6  # today's shops go out from 06:00 in the program's zone
 WEEK_I_LAST_DAY = 7  # TLK-5.2.1.1: data and plan ready by the end of week I
@@ -268,6 +271,58 @@ def sweep_calibration(program: Program, now: datetime) -> int:
     )
 
 
+def sweep_report(program: Program, now: datetime) -> int:
+    """PGD-4.7: last month's report is due by the program's due day. From
+    `report_reminder_days` before it, the analysts are reminded; from the day
+    after it, while still not submitted, the analysts and the manager are told
+    it is overdue."""
+    local = timezone.localtime(now, program.zone).date()
+    month = add_months(local, -1)
+    due_on = report_due_day(program, month)
+    overdue = local > due_on
+    if not overdue and local < due_on - timedelta(days=program.report_reminder_days):
+        return 0
+    report = current_report(program, month)
+    if report is not None and (report.submitted_at is not None or report.revision > 0):
+        return 0  # submitted (a correction's draft follows a submitted revision)
+    period, due = f"{month:%Y-%m}", f"{due_on:%Y-%m-%d}"
+    url = reverse("report_detail", args=[program.code, period])
+    if overdue:
+        return _notify_each(
+            _members(program, Role.QC_ANALYST, Role.MANAGER),
+            kind=Kind.REPORT_OVERDUE,
+            occasion=f"{program.pk}:{period}",
+            program=program,
+            now=now,
+            url=url,
+            message=lambda u: (
+                _("The %(month)s report of %(program)s is overdue")
+                % {"month": period, "program": program.name},
+                _(
+                    "It was due by %(due)s (PGD-4.7) and has not been submitted. "
+                    "The analyst submits it from the report page."
+                )
+                % {"due": due},
+            ),
+        )
+    return _notify_each(
+        _members(program, Role.QC_ANALYST),
+        kind=Kind.REPORT_DUE,
+        occasion=f"{program.pk}:{period}",
+        program=program,
+        now=now,
+        url=url,
+        message=lambda u: (
+            _("The %(month)s report of %(program)s is due by %(due)s")
+            % {"month": period, "program": program.name, "due": due},
+            _(
+                "Write the analysis and recommendations and submit the report; it is "
+                "e-mailed to the manager and the consulted on submission (PGD-4.7)."
+            ),
+        ),
+    )
+
+
 SWEEPS = {
     "shops_today": sweep_shops_today,
     "defects": sweep_defects,
@@ -275,6 +330,7 @@ SWEEPS = {
     "progress": sweep_progress,
     "week_one": sweep_week_one,
     "calibration": sweep_calibration,
+    "report": sweep_report,
 }
 
 

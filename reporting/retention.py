@@ -20,7 +20,7 @@ from programs.models import Program, RecordType
 from sampling.models import ContactImport, SamplePlan
 from scoring.models import Evidence, Shop
 
-from .models import LegalHold, PurgeLog
+from .models import LegalHold, MonthlyReport, PurgeLog
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,22 @@ def _delete_evidence(evidence: Evidence) -> None:
     evidence.delete()
 
 
+def _delete_report(report: MonthlyReport) -> None:
+    report.xlsx_file.delete(save=False)
+    report.pdf_file.delete(save=False)
+    pk = report.pk
+    report.delete()
+    MonthlyReport.history.filter(id=pk).delete()  # its audit rows hold the texts too
+
+
 RECORDS: dict[str, RecordKind] = {
+    RecordType.MONTHLY_REPORT: RecordKind(
+        expired=lambda p, cutoff: (
+            (r, r.month) for r in MonthlyReport.objects.filter(program=p, month__lt=cutoff)
+        ),
+        describe=lambda r: f"report {r.month:%Y-%m} revision {r.revision}",
+        delete=_delete_report,
+    ),
     RecordType.CONTACT_DATA: RecordKind(
         expired=lambda p, cutoff: (
             (r, r.month) for r in ContactImport.objects.filter(program=p, month__lt=cutoff)
@@ -134,6 +149,7 @@ def cutoff_for(today: date, years: int) -> date:
 
 
 PURGE_ORDER = [  # child records first, so what they freed can go in the same run
+    RecordType.MONTHLY_REPORT,
     RecordType.EXECUTION_RECORD,
     RecordType.FOLLOW_UP,
     RecordType.CALIBRATION,

@@ -21,3 +21,23 @@ def purge_expired_records() -> int:
     from . import retention
 
     return sum(1 for item in retention.purge() if not item.kept_because)
+
+
+@shared_task(name="reporting.tasks.build_audit_pack", acks_late=True)
+def build_audit_pack(pack_id: int) -> None:
+    """Build one requested ISO audit pack (idempotent: see the service)."""
+    from . import auditpack
+    from .models import AuditPack
+
+    pack = AuditPack.objects.filter(pk=pack_id).first()
+    if pack is not None:
+        auditpack.audit_pack_build(pack=pack)
+
+
+@shared_task(name="reporting.tasks.sweep_audit_packs")
+def sweep_audit_packs() -> int:
+    """Periodic (beat): queue again packs a broker outage left waiting or a
+    dead worker left half-built."""
+    from . import auditpack
+
+    return auditpack.requeue_stale()

@@ -20,20 +20,29 @@ every bad row listed (row number as in a spreadsheet, column, message).
 import codecs
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 from python_calamine import CalamineWorkbook
+
+from mysteryshop.uploads import xlsx_problem
 
 REQUIRED = ["timestamp", "channel", "reason", "category"]
 OPTIONAL = ["area", "skill"]
 ERRORS_SHOWN = 100
 XLSX_MAGIC = b"PK\x03\x04"
 SAMPLE_BYTES = 1 << 16
+# A 1,000,000-row workbook unpacks to ~350 MB; more is refused unread.
+XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+# polars names a repeated header "<name>_duplicated_<n>"; so does _xlsx_frame.
+DUPLICATED = re.compile(r"_duplicated_\d+$")
+# A workbook column of more bare dates than this (no time anywhere) holds dates, not times.
+DATES_ALONE_FROM = 24
 
 
 @dataclass(frozen=True)
@@ -106,8 +115,9 @@ def _frame(path: Path, encoding: str, workdir: Path) -> pl.LazyFrame:
         ):
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
-        path = target
-    first = path.open(encoding=encoding, newline="").readline()
+        path, encoding = target, "utf-8"
+    with path.open(encoding=encoding, newline="") as fh:
+        first = fh.readline()
     try:
         dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
         separator = dialect.delimiter
@@ -122,9 +132,11 @@ def _frame(path: Path, encoding: str, workdir: Path) -> pl.LazyFrame:
     )
 
 
-def _cell(value) -> str:
+def _cell(value, timed: bool = True) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):  # calamine gives a date and time at midnight as a date
+        return value.strftime("%Y-%m-%d 00:00:00" if timed else "%Y-%m-%d")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
@@ -132,6 +144,9 @@ def _cell(value) -> str:
 
 def _xlsx_frame(path: Path) -> pl.DataFrame:
     """The first sheet as strings (an XLSX caps at ~1M rows, so it fits in memory)."""
+    problem = xlsx_problem(path, max_uncompressed=XLSX_MAX_UNCOMPRESSED)
+    if problem:
+        raise FileRejected(problem)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=True)
@@ -139,8 +154,21 @@ def _xlsx_frame(path: Path) -> pl.DataFrame:
         raise FileRejected(f"The XLSX file cannot be read: {exc}") from exc
     if not rows:
         raise FileRejected("The first sheet of the workbook is empty.")
-    header = [_cell(h) or f"column_{i + 1}" for i, h in enumerate(rows[0])]
-    columns = list(zip(*[[_cell(v) for v in row] for row in rows[1:]], strict=False))
+    header = []
+    for i, cell in enumerate(rows[0]):
+        name = _cell(cell) or f"column_{i + 1}"
+        repeats = sum(1 for h in header if DUPLICATED.sub("", h) == name)
+        header.append(f"{name}_duplicated_{repeats - 1}" if repeats else name)
+    # Bare dates are read as midnight, unless a long column has dates alone: then they
+    # stay dates (and such a timestamp column is refused, row by row).
+    timed = [
+        any(isinstance(row[i], datetime) for row in rows[1:])
+        or sum(isinstance(row[i], date) for row in rows[1:]) <= DATES_ALONE_FROM
+        for i in range(len(header))
+    ]
+    columns = list(
+        zip(*[[_cell(v, timed[i]) for i, v in enumerate(row)] for row in rows[1:]], strict=False)
+    )
     data = {name: list(values) for name, values in zip(header, columns, strict=False)}
     if not columns:
         data = {name: [] for name in header}
@@ -169,8 +197,17 @@ def parse(
             columns = lf.collect_schema().names()
         except pl.exceptions.PolarsError as exc:
             raise FileRejected(f"The file cannot be read as CSV: {exc}") from exc
-        rename = {c: c.replace("\ufeff", "").strip().lower() for c in columns}
-        missing = [c for c in REQUIRED if c not in rename.values()]
+        rename = {c: DUPLICATED.sub("", c.replace("\ufeff", "").strip().lower()) for c in columns}
+        known: dict[str, list[str]] = {}
+        for original, name in rename.items():
+            if name in REQUIRED or name in OPTIONAL:
+                known.setdefault(name, []).append(original)
+        repeated = [name for name, originals in known.items() if len(originals) > 1]
+        if repeated:
+            raise FileRejected(
+                "Column(s) given more than once: {}. Keep one of each.".format(", ".join(repeated))
+            )
+        missing = [c for c in REQUIRED if c not in known]
         if missing:
             raise FileRejected(
                 "Missing column(s): {}. Expected columns: {} (optional: {}); found: {}.".format(
@@ -180,12 +217,14 @@ def parse(
                     ", ".join(rename.values()) or "none",
                 )
             )
-        lf = lf.rename(rename).select([*REQUIRED, *[c for c in OPTIONAL if c in rename.values()]])
-        if "area" not in rename.values():
+        lf = lf.select(
+            [pl.col(known[c][0]).alias(c) for c in [*REQUIRED, *OPTIONAL] if c in known]
+        )
+        if "area" not in known:
             lf = lf.with_columns(area=pl.lit(""))
         progress(10)
-        formats = _formats_for(lf)
         try:
+            formats = _formats_for(lf)
             # One streaming pass: counts per group, with each row's error code and
             # whether its timestamp had an offset folded into the group key.
             groups = _grouped(lf, formats, time_zone, year, month, channels, categories)
@@ -313,21 +352,30 @@ def _parsed(lf, formats, time_zone, channels, categories) -> pl.LazyFrame:
         if (naive_formats)
         else pl.lit(None, pl.Datetime("us", time_zone))
     )
-    return lf.with_row_index("row", offset=2).with_columns(
-        is_aware=aware.is_not_null(),
-        local=pl.coalesce(aware, naive),
-        reason=pl.col("reason").cast(pl.String).str.strip_chars().fill_null(""),
-        area=pl.col("area").cast(pl.String).str.strip_chars().fill_null(""),
-        channel_id=pl.col("channel")
-        .cast(pl.String)
-        .str.strip_chars()
-        .str.to_lowercase()
-        .replace_strict(channels, default=None, return_dtype=pl.Int64),
-        category_id=pl.col("category")
-        .cast(pl.String)
-        .str.strip_chars()
-        .str.to_lowercase()
-        .replace_strict(categories, default=None, return_dtype=pl.Int64),
+    # A blank row (no required cell given) is skipped; the others keep their spreadsheet
+    # number. Null or empty, not stripped: this runs on every row of a million.
+    blank = pl.all_horizontal(
+        [pl.col(c).is_null() | (pl.col(c).cast(pl.String) == "") for c in REQUIRED]
+    )
+    return (
+        lf.with_row_index("row", offset=2)
+        .filter(~blank)
+        .with_columns(
+            is_aware=aware.is_not_null(),
+            local=pl.coalesce(aware, naive),
+            reason=pl.col("reason").cast(pl.String).str.strip_chars().fill_null(""),
+            area=pl.col("area").cast(pl.String).str.strip_chars().fill_null(""),
+            channel_id=pl.col("channel")
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(channels, default=None, return_dtype=pl.Int64),
+            category_id=pl.col("category")
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(categories, default=None, return_dtype=pl.Int64),
+        )
     )
 
 

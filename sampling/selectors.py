@@ -4,14 +4,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Program, TimeSlot
+from programs.models import Program, TimeSlot, User
 
 from . import scheduling
 from .allocation import top_reasons
-from .models import ContactImport, ContactStat
+from .models import ContactImport, ContactStat, PlannedShop, PlanStatus
 
 WEEKDAYS = range(1, 8)
 HOURS = range(24)
@@ -208,3 +208,25 @@ def plan_progress(plan, today: date) -> tuple[list[ProgressRow], list[ProgressRo
     week_rows = [row(_("Week %(n)s") % {"n": w}, items) for w, items in sorted(weeks.items())]
     stratum_rows = [row(f"{k[1]} × {k[2]}", items) for k, items in sorted(strata.items())]
     return week_rows, stratum_rows, row(_("Total"), shops)
+
+
+AGENDA_RELATED = (
+    "slot__band",
+    "stratum__reason",
+    "stratum__band",
+    "channel",
+    "scenario",
+    "shopper",
+)
+
+
+def shopper_shops(program: Program, user: User, since: date) -> QuerySet[PlannedShop]:
+    """A shopper's own shops of approved plans from `since` on, in date and slot
+    order: the agenda page, its calendar feed and the shopper's dashboard."""
+    return (
+        PlannedShop.objects.filter(
+            plan__program=program, shopper=user, date__gte=since, plan__status=PlanStatus.APPROVED
+        )
+        .select_related(*AGENDA_RELATED)
+        .order_by("date", "slot__start", "number")
+    )

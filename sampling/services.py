@@ -8,13 +8,13 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +36,7 @@ from programs.models import (
     TimeSlot,
     User,
 )
+from programs.months import add_months
 
 from . import allocation, importer, scheduling
 from .models import (
@@ -75,7 +76,7 @@ def retest_requests(program: Program, month: date) -> list[RetestRequest]:
 
 
 def previous_month(month: date) -> date:
-    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return add_months(month, -1)
 
 
 def latest_import(program: Program, month: date) -> ContactImport | None:
@@ -542,6 +543,18 @@ def contact_import_process(*, import_id: int) -> ContactImport:
             )
     except importer.FileRejected as exc:
         return _import_failed(record, str(exc), started)
+    except DatabaseError:
+        raise  # the database is away: the task fails and the sweep runs the import again
+    except Exception:  # a file the reader did not foresee: fail it rather than retry forever
+        logger.exception("Contact import %s: unexpected error while reading the file", import_id)
+        return _import_failed(
+            record,
+            _(
+                "The file could not be read. Check that it is CSV or XLSX with the expected "
+                "columns; if it is, send it to your administrator."
+            ),
+            started,
+        )
     record.encoding = result.encoding
     record.row_count = result.rows
     if not result.ok:

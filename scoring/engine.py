@@ -89,6 +89,8 @@ def earned(spec: ParameterSpec, answer: str | None) -> Fraction | None:
         return Fraction(0)
     if spec.scale_max:
         value = int(answer)
+        if str(value) != answer:  # "00", " 3", "+1", "٣": not what the form sends
+            raise ValueError(f"{answer!r} is not a scale value")
         if not 0 <= value <= spec.scale_max:
             raise ValueError(f"{value} is outside 0…{spec.scale_max}")
         return Fraction(value, spec.scale_max)

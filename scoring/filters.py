@@ -1,7 +1,5 @@
 """Filters and sorting of the shop list and its export (django-filter)."""
 
-from datetime import timedelta
-
 import django_filters
 from django import forms
 from django.db.models import F, QuerySet
@@ -9,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.filters import MonthFilter
 from programs.models import Agent, Channel, InteractionCategory, Program, Team, User
+from programs.months import add_months
 
 from .models import Shop, ShopState
 
@@ -38,10 +37,6 @@ SORT_COLUMNS = ("date", "score", "shopper", "agent")
 def sort_shops(shops: QuerySet[Shop], sort: str | None) -> QuerySet[Shop]:
     """Order by a whitelisted ?sort= value; anything else gives the default."""
     return shops.order_by(*SORTS.get(sort or "", SORTS[DEFAULT_SORT]))
-
-
-def _next_month(month):
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 class ShopFilter(django_filters.FilterSet):
@@ -106,7 +101,7 @@ class ShopFilter(django_filters.FilterSet):
 
     def filter_month(self, queryset, name, value):
         return queryset.filter(
-            planned_shop__date__gte=value, planned_shop__date__lt=_next_month(value)
+            planned_shop__date__gte=value, planned_shop__date__lt=add_months(value, 1)
         )
 
     def filter_high_impact(self, queryset, name, value):

@@ -157,6 +157,9 @@ class ShopForm(forms.ModelForm):
             if is_not_met(parameter, value):
                 given.nonconformity = data.get(f"nonconformity-{parameter.pk}", "")
                 given.correct_solution = data.get(f"correct_solution-{parameter.pk}", "")
+                if "\x00" in given.nonconformity + given.correct_solution:  # PostgreSQL refuses
+                    self.answer_errors[name] = _("Null characters are not allowed.")
+                    continue
             self.answers[parameter.pk] = given
 
     def is_valid(self) -> bool:

@@ -190,10 +190,22 @@ def _critical_error(failure: dict, parameters: dict[int, Parameter]) -> Critical
     )
 
 
-def shop_rows(program: Program, shops: Iterable[Shop]) -> list[ShopRow]:
+# Who may see which mystery shopper made a shop: not the agents' side (team
+# leaders, viewers), so that nobody can tip agents off about the shoppers.
+SHOPPER_VISIBLE = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
+
+
+def sees_shoppers(program: Program) -> bool:
+    """Whether the current user (program.user_roles) may see every shop's shopper."""
+    return bool(program.user_roles & SHOPPER_VISIBLE)
+
+
+def shop_rows(program: Program, shops: Iterable[Shop], *, user=None) -> list[ShopRow]:
     """Rows of shops read with SHOP_RELATED; one more query for the texts of
-    the critical parameters that failed."""
+    the critical parameters that failed. With `user`, a shopper's name is only
+    shown to those who may see shoppers, or to the shopper themself."""
     shops = list(shops)
+    all_names = user is None or sees_shoppers(program)
     failed_ids = {f.get("parameter") for s in shops for f in s.critical_failures or []}
     parameters = Parameter.objects.in_bulk([pk for pk in failed_ids if pk])
     rows = []
@@ -210,7 +222,7 @@ def shop_rows(program: Program, shops: Iterable[Shop]) -> list[ShopRow]:
                 reason=planned.stratum.reason.name,
                 category=planned.stratum.reason.category.name,
                 time_band=planned.stratum.band.name,
-                shopper=str(shop.shopper),
+                shopper=str(shop.shopper) if all_names or shop.shopper_id == user.pk else "",
                 agent=shop.agent.name if shop.agent_id else "",
                 team=shop.agent.team.name if shop.agent_id else "",
                 state=shop.state,

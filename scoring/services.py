@@ -288,10 +288,20 @@ def shop_not_executed(
 
 @transaction.atomic
 def shop_forward(*, shop: Shop, user: User, comment: str = "") -> Shop:
-    """The supervisor passes a team leader's form on to the QC analyst (TLK-5.3.4)."""
+    """The supervisor passes a team leader's form on to the QC analyst (TLK-5.3.4).
+    When the team leader's teams name a supervisor, only that supervisor may."""
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
     if shop.state != ShopState.SUPERVISOR_REVIEW:
         raise ValidationError(_("This shop is not waiting for the supervisor."))
+    supervisors = set(
+        Team.objects.filter(program_id=shop.program_id, team_leader_id=shop.shopper_id)
+        .exclude(supervisor=None)
+        .values_list("supervisor_id", flat=True)
+    )
+    if supervisors and user.pk not in supervisors:
+        raise ValidationError(
+            _("Only the supervisor of the team leader's team passes this form on.")
+        )
     shop.state = ShopState.SUBMITTED
     shop.save()
     ReviewEvent.objects.create(shop=shop, action=ReviewAction.FORWARD, by=user, comment=comment)

@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 # live_server runs in a thread while Playwright's sync API holds the event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -45,6 +46,15 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _no_axes_lockouts_between_tests(settings):
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory):
+    """Files saved by tests go to a temporary folder, not to var/media (a test may
+    still point MEDIA_ROOT elsewhere with override_settings)."""
+    from django.conf import settings as django_settings
+
+    django_settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture(autouse=True)
@@ -131,6 +141,9 @@ def page(page):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(10_000)
+    # expect() waits for the page (a click that submits a form returns before
+    # the next page loads); give it the same patience as the page under CI load.
+    expect.set_options(timeout=10_000)
     yield page
     assert not errors, f"browser console errors: {errors}"
 

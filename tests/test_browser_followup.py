@@ -3,6 +3,7 @@ team leader acknowledges the defect and logs the brief & debrief."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
 
@@ -30,7 +31,7 @@ def test_team_leader_acknowledges_and_logs_the_session(page, live_server, login,
     page.fill("input[name=held_on]", "2099-01-01")
     page.fill("textarea[name=outcome]", "Agent paham tarif terbaru")
     page.get_by_role("button", name="Save the session").click()
-    assert page.get_by_text("The session cannot be in the future.").is_visible()
+    expect(page.get_by_text("The session cannot be in the future.")).to_be_visible()
     assert page.input_value("textarea[name=outcome]") == "Agent paham tarif terbaru"
     page.fill("input[name=held_on]", timezone.localdate().isoformat())
     page.check("input[name=retest_requested]")

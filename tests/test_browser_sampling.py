@@ -7,6 +7,7 @@ import io
 import pytest
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from programs.models import Role
 from sampling.demo_data import HEADER, program_sample
@@ -45,7 +46,7 @@ def test_import_plan_approve_assign_and_agenda(page, live_server, login, tlk, me
     page.get_by_text("1500 contacts imported").wait_for()
     page.get_by_role("link", name="Review the top reasons and the traffic").click()
     assert page.locator("#reasons tbody tr.fw-semibold").count() == 5  # top 5 (TLK-5.1.2)
-    assert page.locator("#heatmap").is_visible()
+    expect(page.locator("#heatmap")).to_be_visible()
     # The unknown reason of the sample is mapped to a known one.
     row = page.locator("#unknown-reasons tbody tr").first
     row.locator("select").select_option(label="Informasi tagihan")
@@ -78,7 +79,7 @@ def test_import_plan_approve_assign_and_agenda(page, live_server, login, tlk, me
     page.get_by_role("button", name="Log out").click()
     login(page, sari)
     page.goto(f"{live_server.url}/p/TLK/sampling/agenda/")
-    assert page.get_by_role("heading", name="My agenda").is_visible()
+    expect(page.get_by_role("heading", name="My agenda")).to_be_visible()
     assert page.locator(".agenda li").count() == PlannedShop.objects.filter(shopper=sari).count()
     feed = page.input_value("#feed-url")
     response = page.request.get(feed)

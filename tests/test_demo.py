@@ -1,11 +1,15 @@
 """The demo of `make run`: both programs, a user per role, plans, an agenda."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from programs.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
 from programs.models import Agent, Membership, Program, Role, Scenario, User
+from reporting.figures import monthly_figures
 from sampling.models import PlanStatus, SamplePlan
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +25,13 @@ def test_demo_is_complete_idempotent_and_every_login_works(client):
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert set(Program.objects.values_list("code", flat=True)) == {"PGD", "TLK"}
     assert Agent.objects.count() == 40
-    # This month's and next month's plans, approved, for both programs.
-    assert SamplePlan.objects.filter(status=PlanStatus.APPROVED).count() == 4
+    # Last month's, this month's and next month's plans, approved, for both programs;
+    # last month is done: its shops finalized, so the report has figures to show.
+    assert SamplePlan.objects.filter(status=PlanStatus.APPROVED).count() == 6
+    last = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    for program in Program.objects.all():
+        figures = monthly_figures(program, last)
+        assert figures.overall.n > 30 and figures.pareto and figures.nonconformities
     for demo in [*DEMO_USERS, DEMO_ADMIN]:
         client.logout()
         response = client.post(

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from followup.models import Defect
-from programs.models import Parameter, Role
+from programs.models import Role
 from reporting.figures import mean_ci, monthly_figures, t_975, welch
 from sampling import services as sampling
 from scoring.models import Shop, ShopState
 
+from .report_data import report_month
 from .sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
@@ -42,48 +42,13 @@ def test_month_over_month_significance_welch():
 
 
 def test_tlk_5_4_1_the_figures_of_a_month(tlk, member):
-    shopper = member(tlk, Role.SHOPPER)
-    contact_month(tlk, date(2026, 11, 1))
-    plan = sampling.plan_generate(program=tlk, month=date(2026, 12, 1), user=None, seed=3)
-    planned = list(plan.shops.order_by("number")[:4])
-    scorecard = tlk.scorecards.filter(status="published", channel__code="inbound").get()
-    parameters = list(Parameter.objects.filter(section__scorecard=scorecard)[:2])
-    shops = []
-    for ps, score, solution, critical in zip(
-        planned, [100, 90, 80, 70], [100, 100, 0, 66.67], [[], [], [], ["CACE"]], strict=True
-    ):
-        shops.append(
-            Shop.objects.create(
-                planned_shop=ps,
-                program=tlk,
-                scorecard=scorecard,
-                shopper=shopper,
-                state=ShopState.FINALIZED,
-                finalized_at=timezone.now(),
-                score=score,
-                section_scores={"solution": str(solution), "process": "100.00"},
-                critical_failures=[{"parameter": 1, "type": t, "scope": "shop"} for t in critical],
-            )
-        )
-    for shop, parameter in [
-        (shops[0], parameters[0]),
-        (shops[1], parameters[0]),
-        (shops[2], parameters[0]),
-        (shops[3], parameters[1]),
-    ]:
-        Defect.objects.create(
-            program=tlk,
-            shop=shop,
-            parameter=parameter,
-            nonconformity="x",
-            correct_solution="y",
-            due_on=date(2026, 12, 31),
-        )
+    report_month(tlk, member(tlk, Role.SHOPPER))
     figures = monthly_figures(tlk, date(2026, 12, 1))
     assert figures.overall.mean == Decimal("85.00") and figures.overall.n == 4
     assert figures.target_met is False  # 85 < 95
     kpis = {g.label: g.score.mean for g in figures.sections}
-    assert kpis == {"solution": Decimal("66.67"), "process": Decimal("100.00")}
+    assert kpis == {"Solusi (Solution)": Decimal("66.67"), "Proses (Process)": Decimal("100.00")}
+    assert [g.label for g in figures.sections] == ["Solusi (Solution)", "Proses (Process)"]
     assert figures.critical_rates == {"CACE": 0.25, "BACE": 0.0, "CoACE": 0.0}
     assert [(p.defects, p.share, p.cumulative) for p in figures.pareto] == [
         (3, 0.75, 0.75),

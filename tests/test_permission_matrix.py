@@ -14,7 +14,7 @@ next test.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -50,7 +50,7 @@ from programs.models import (
 )
 from programs.scorecards import scorecard_new_version
 from programs.services import preset_load
-from reporting.models import Notification
+from reporting.models import AuditPack, MonthlyReport, Notification
 from sampling.services import calendar_feed_for, plan_approve, plan_generate
 from scoring.models import Dispute, Evidence, EvidenceKind, Shop, ShopState
 
@@ -455,6 +455,49 @@ TABLE: dict[str, Entry] = {
     ),
     # System administrators only (is_staff): everyone else goes to the admin login.
     "reminder_operations": Entry(public(Redirect("admin:login")), args=_no_args),
+    # --- reporting: dashboards and yearly summary -----------------------------------------
+    # Every member has a dashboard (its panels follow their roles); shoppers see no figures.
+    "dashboard": Entry(program_page()),
+    "yearly_summary": Entry(program_page(NOT_SHOPPER)),
+    "yearly_summary_xlsx": Entry(program_page(NOT_SHOPPER)),
+    # (end of dashboards)
+    # --- reporting: monthly report (F-27) --------------------------------------------------
+    # Everyone but shoppers reads the report; the analyst writes and submits it, the
+    # manager acknowledges it. The world's report is a December draft.
+    "report_list": Entry(program_page(NOT_SHOPPER)),
+    "report_detail": Entry(
+        program_page(NOT_SHOPPER),
+        args=on_month(DEC),
+        post=program_page(frozenset({QC_ANALYST}), Redirect("report_detail")),
+        data={"analysis": "", "recommendations": ""},  # a draft may be saved empty
+    ),
+    "report_submit": Entry(  # empty texts: the page again, with the errors
+        POST_ONLY, args=on_month(DEC), post=program_page(frozenset({QC_ANALYST}), 200)
+    ),
+    # A draft cannot be acknowledged: the manager is sent back with a message.
+    "report_acknowledge": Entry(
+        POST_ONLY,
+        args=on_month(DEC),
+        post=program_page(MANAGER_ONLY, Redirect("report_detail")),
+    ),
+    "report_correct": Entry(
+        POST_ONLY, args=on_month(DEC), post=program_page(frozenset({QC_ANALYST}), 200)
+    ),
+    "report_xlsx": Entry(program_page(NOT_SHOPPER), args=on_month(DEC)),
+    "report_pdf": Entry(program_page(NOT_SHOPPER), args=on_month(DEC)),
+    # (end of monthly report)
+    # --- reporting: ISO audit pack ---------------------------------------------------------
+    # The month picker posts empty here: the form comes back with its error.
+    "audit_pack_list": Entry(
+        program_page(ANALYST_AND_MANAGER), post=program_page(ANALYST_AND_MANAGER, 200)
+    ),
+    "audit_pack_status": Entry(program_page(ANALYST_AND_MANAGER), args=on("audit_pack")),
+    # The world's pack is done but has no file: a clean 404 even for those who may
+    # download (so no role sees a 200 to cross-check another program's id with).
+    "audit_pack_download": Entry(
+        program_page(ANALYST_AND_MANAGER, 404), args=lambda w: [w.program.code, w.audit_pack.pk]
+    ),
+    # (end of audit pack)
 }
 
 
@@ -565,6 +608,11 @@ def _program_objects(program, *, team_leader=None, supervisor=None, shopper=None
     return {
         **calibration,
         **scoring,
+        # The world's month is December: a draft report of it, and a finished pack.
+        "report": MonthlyReport.objects.create(
+            program=program, month=DEC, due_at=timezone.now() + timedelta(days=40)
+        ),
+        "audit_pack": AuditPack.objects.create(program=program, month=DEC, status="done"),
         "mine": mine,
         "final": final,
         "spare_membership": MembershipFactory(program=program, role=Role.VIEWER),

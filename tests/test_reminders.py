@@ -161,6 +161,29 @@ def test_smtp_failure_is_retried_with_backoff_then_sent(pgd, approved_plan):
     assert sent[0].alternatives and "text/html" in sent[0].alternatives[0][1]
 
 
+def test_an_email_left_sending_by_a_killed_worker_is_sent_after_its_lease(pgd, approved_plan):
+    plan, sari, _dewi = approved_plan
+    day = plan.shops.filter(shopper=sari).order_by("date").first().date
+    now = _at(f"{day}T07:00:00{WIB}")
+    reminders.run_sweeps(now=now, only=["shops_today"])
+    total = Notification.objects.exclude(email_status=EmailStatus.NONE).count()
+    # A worker claims its first row, then dies before sending (no exception handled).
+    with (
+        mock.patch("reporting.notifications._send", side_effect=SystemExit),
+        pytest.raises(SystemExit),
+    ):
+        notifications.deliver_due(now=now)
+    stuck = Notification.objects.get(email_status=EmailStatus.SENDING)
+    # Others go out; the claimed one waits for its lease to run out, then goes once.
+    assert notifications.deliver_due(now=now + timezone.timedelta(minutes=5)) == (total - 1, 0)
+    stuck.refresh_from_db()
+    assert stuck.email_status == EmailStatus.SENDING
+    assert notifications.deliver_due(now=now + timezone.timedelta(minutes=16)) == (1, 0)
+    assert not Notification.objects.exclude(email_status__in=["sent", "none"]).exists()
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == total == len(set(recipients))
+
+
 def test_preferences_turn_email_off(pgd, approved_plan):
     plan, sari, _dewi = approved_plan
     Preference.objects.create(user=sari, kind=Kind.SHOPS_TODAY, email=False)

@@ -1,11 +1,13 @@
 """Retention (PGD-6: 2 years for objective evidence; TLK-6: 3 years)."""
 
+import os
 from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from programs.models import RecordType, Role
 from reporting import retention
@@ -109,3 +111,24 @@ def test_calibration_records_go_after_their_years_and_keep_their_shops_until_the
     retention.purge(today=date(2026, 11, 21))
     assert not CalibrationSession.objects.filter(pk=session.pk).exists()
     assert PurgeLog.objects.get().record_type == "calibration"
+
+
+def test_monthly_reports_go_with_their_files_after_the_programs_years(pgd, tlk):
+    from reporting.models import MonthlyReport
+
+    def report(program, month):
+        r = MonthlyReport.objects.create(
+            program=program, month=month, due_at=timezone.now(), status="acknowledged"
+        )
+        r.pdf_file.save("r.pdf", ContentFile(b"%PDF-1.4"), save=True)
+        return r
+
+    old_pgd, old_tlk = report(pgd, date(2024, 10, 1)), report(tlk, date(2024, 10, 1))
+    kept = report(pgd, date(2025, 12, 1))
+    path = old_pgd.pdf_file.path
+    listed = retention.expired_records(today=date(2026, 11, 21))
+    assert [(i.record_type, i.object_id) for i in listed] == [("monthly_report", old_pgd.pk)]
+    retention.purge(today=date(2026, 11, 21))
+    assert set(MonthlyReport.objects.values_list("pk", flat=True)) == {old_tlk.pk, kept.pk}
+    assert not os.path.exists(path)
+    assert not MonthlyReport.history.filter(id=old_pgd.pk).exists()

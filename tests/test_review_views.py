@@ -684,3 +684,26 @@ def test_pages_have_constant_query_counts(client, pgd, member, role):
     large = [page_queries(client, url) for url in urls]
     for s, lg in zip(small, large, strict=True):
         assert_same_query_count(s, lg)
+
+
+def test_shoppers_stay_anonymous_to_the_agents_side(client, world):
+    """A team leader sees their agents' shops, never who the mystery shopper was."""
+    finalize(world)
+    client.force_login(world.users[Role.TEAM_LEADER])
+    for name in ("shop_detail",):
+        body = client.get(world.url(name)).content.decode()
+        assert "Sari Shopper" not in body and "Anonymous to the agent" in body
+    listing = client.get(reverse("shop_list", args=[world.program.code])).content.decode()
+    assert "Sari Shopper" not in listing
+    client.force_login(world.users[Role.SUPERVISOR])
+    assert "Sari Shopper" in client.get(world.url("shop_detail")).content.decode()
+
+
+def test_tlk_2_1_the_analyst_sees_first_hand_how_the_agent_served(client, world):
+    """TLK-2.1: the shop's page shows who served, through which channel, and for
+    each parameter not met what the agent did and what was right."""
+    finalize(world)
+    client.force_login(world.users[Role.QC_ANALYST])
+    body = client.get(world.url("shop_detail")).content.decode()
+    assert world.agent.name in body and "1500569" in body
+    assert "Salah info tarif" in body and "Tarif 1,2 % per 15 hari" in body

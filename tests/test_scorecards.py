@@ -140,7 +140,7 @@ def test_every_member_reads_list_detail_and_preview(client, pgd, member, role):
 
 
 @pytest.mark.parametrize("role", NOT_MANAGERS)
-def test_only_the_manager_edits(client, pgd, member, role):
+def test_pgd_4_1_only_the_manager_sets_the_scorecard(client, pgd, member, role):
     scorecard = _inbound(pgd)
     draft = services.scorecard_new_version(scorecard=scorecard)
     section = draft.sections.first()

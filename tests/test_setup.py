@@ -39,6 +39,7 @@ def _rules_post(program, **changes):
         "scoring_mode": program.scoring_mode,
         "target_score": program.target_score,
         "report_due_day": program.report_due_day,
+        "report_reminder_days": program.report_reminder_days,
         "dispute_window_days": program.dispute_window_days,
         "defect_ack_days": program.defect_ack_days,
         "calibration_due_day": program.calibration_due_day,

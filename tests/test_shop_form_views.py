@@ -222,6 +222,14 @@ def test_required_correct_solution_on_not_met_is_shown_next_to_the_parameter(cli
     assert f'href="#correct_solution-{failing.pk}"' in summary
     assert 'data-message="Give the correct solution."' in summary
     assert failing.text in summary
+    # ... and next to the parameter itself, without any script.
+    assert re.search(
+        rf'class="form-control is-invalid"[^>]*name="correct_solution-{failing.pk}"', body
+    )
+    assert (
+        f'<div class="invalid-feedback d-block" id="correct_solution-{failing.pk}-error">'
+        "Give the correct solution.</div>" in body
+    )
     # What was typed is kept (and the field is open, since the answer is "not met").
     assert re.search(
         rf'name="nonconformity-{failing.pk}"[^>]*>Salah info tarif</textarea>', body

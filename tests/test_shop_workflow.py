@@ -202,6 +202,24 @@ def test_tlk_5_3_4_team_leader_forms_go_to_the_supervisor_first(tlk, member):
     assert services.shop_forward(shop=shop, user=supervisor).state == ShopState.SUBMITTED
 
 
+def test_tlk_5_3_4_only_the_team_leaders_own_supervisor_passes_the_form_on(tlk, member):
+    from programs.models import Membership, Team
+
+    team_leader = member(tlk, Role.TEAM_LEADER)
+    Membership.objects.create(user=team_leader, program=tlk, role=Role.SHOPPER)
+    own, other = member(tlk, Role.SUPERVISOR), member(tlk, Role.SUPERVISOR)
+    Team.objects.create(program=tlk, name="Tim Helpdesk", team_leader=team_leader, supervisor=own)
+    planned, shopper, agent = ready_shop(tlk, member, shopper=team_leader)
+    shop = services.shop_start(planned_shop=planned, user=shopper)
+    shop = services.shop_save(
+        shop=shop, user=shopper, data=_filled(shop, agent), version=shop.version
+    )
+    shop = services.shop_submit(shop=shop, user=shopper, version=shop.version)
+    with pytest.raises(ValidationError, match="supervisor of the team leader"):
+        services.shop_forward(shop=shop, user=other)
+    assert services.shop_forward(shop=shop, user=own).state == ShopState.SUBMITTED
+
+
 def _final(pgd, member, started, fail=()):
     shop, shopper, agent = started
     analyst = member(pgd, Role.QC_ANALYST)

@@ -235,6 +235,15 @@ class Program(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("The monthly report is due by this day of the next month."),
     )
+    report_reminder_days = models.PositiveSmallIntegerField(
+        _("report reminder (days before it is due)"),
+        default=2,
+        validators=[MaxValueValidator(20)],
+        help_text=_(
+            "The analysts are reminded this many days before the report's due day; "
+            "the manager is told the day after it if it is still not submitted."
+        ),
+    )
 
     team_leader_forms_via_supervisor = models.BooleanField(
         _("forms filled by team leaders go to their supervisor first"),

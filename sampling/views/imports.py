@@ -3,7 +3,6 @@ top-N reasons, unknown reasons, the traffic heat map."""
 
 import csv
 import io
-from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import EDIT_LIBRARY, get_program_for
 from programs.models import Role
+from programs.months import add_months, month_from_url
 
 from .. import selectors, services
 from ..demo_data import HEADER, program_sample
@@ -114,7 +114,7 @@ def contact_import_sample(request, code):
 def contact_data(request, code, month):
     """Top-N reasons, unknown reasons and the traffic heat map of a month."""
     program = get_program_for(request.user, code, roles=DATA_ROLES)
-    month = _month(month)
+    month = month_from_url(month)
     record = services.latest_import(program, month)
     if record is None:
         raise Http404
@@ -128,7 +128,7 @@ def contact_data(request, code, month):
             "overview": overview,
             "can_edit": bool(program.user_roles & EDIT_LIBRARY),
             "map_form": ReasonMapForm(program=program),
-            "plan_month": _next(month),
+            "plan_month": add_months(month, 1),
         },
     )
 
@@ -159,14 +159,3 @@ def reason_resolve(request, code, month):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("contact_data", program.code, month)
-
-
-def _month(value: str) -> date:
-    try:
-        return date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise Http404 from None
-
-
-def _next(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)

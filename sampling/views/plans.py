@@ -15,24 +15,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import READ_SCHEDULE, get_program_for
 from programs.models import Role
+from programs.months import month_from_url
 
 from .. import calendar, selectors, services
 from ..forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
-from ..models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
+from ..models import CalendarFeed, PlannedShop, SamplePlan
 
 PLANNERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # generate, adjust
 APPROVERS = frozenset({Role.MANAGER})  # approve (PGD-4.1: the Accountable)
 # Progress counts reveal no schedule: viewers (operations, Consulted) read them too.
 MONITORS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.VIEWER})
 
-SHOP_RELATED = ("slot__band", "stratum__reason", "stratum__band", "channel", "scenario", "shopper")
-
-
-def _month(value: str) -> date:
-    try:
-        return date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise Http404 from None
+SHOP_RELATED = selectors.AGENDA_RELATED
 
 
 def _today(program) -> date:
@@ -78,7 +72,7 @@ def plan_detail(request, code, month):
     plan = get_object_or_404(
         SamplePlan.objects.select_related("contact_import", "approved_by", "created_by"),
         program=program,
-        month=_month(month),
+        month=month_from_url(month),
     )
     strata = list(plan.strata.select_related("reason__category", "band"))
     shops = list(plan.shops.select_related(*SHOP_RELATED))
@@ -120,7 +114,7 @@ def _calendar_weeks(month: date, shops) -> list[list[dict]]:
 def plan_action(request, code, month):
     """Regenerate (new seed) or assign evenly (analyst); approve (manager)."""
     program = get_program_for(request.user, code, roles=PLANNERS)
-    plan = get_object_or_404(SamplePlan, program=program, month=_month(month))
+    plan = get_object_or_404(SamplePlan, program=program, month=month_from_url(month))
     action = request.POST.get("action")
     try:
         if action == "approve":
@@ -200,16 +194,7 @@ def agenda(request, code):
     program = get_program_for(request.user, code, roles={Role.SHOPPER})
     today = _today(program)
     week_end = today + timedelta(days=6 - today.weekday())
-    shops = list(
-        PlannedShop.objects.filter(
-            plan__program=program,
-            shopper=request.user,
-            date__gte=today,
-            plan__status=PlanStatus.APPROVED,
-        )
-        .select_related(*SHOP_RELATED)
-        .order_by("date", "slot__start")[:200]
-    )
+    shops = list(selectors.shopper_shops(program, request.user, today)[:200])
     feed = services.calendar_feed_for(program=program, user=request.user)
     feed_url = request.build_absolute_uri(f"/ics/{feed.token}.ics")
     return render(
@@ -246,16 +231,7 @@ def calendar_feed(request, token):
     if not feed.program.memberships.filter(user=feed.user, role=Role.SHOPPER).exists():
         raise Http404
     since = timezone.now().date() - timedelta(days=31)
-    shops = (
-        PlannedShop.objects.filter(
-            plan__program=feed.program,
-            shopper=feed.user,
-            date__gte=since,
-            plan__status=PlanStatus.APPROVED,
-        )
-        .select_related(*SHOP_RELATED)
-        .order_by("date", "slot__start")[:500]
-    )
+    shops = selectors.shopper_shops(feed.program, feed.user, since)[:500]
     body = calendar.shops_ics(shops, program=feed.program, host=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{feed.program.code}-agenda.ics"'
@@ -267,7 +243,9 @@ def sample_progress(request, code):
     """Planned vs done to date, per week and per stratum, with behind-plan flags."""
     program = get_program_for(request.user, code, roles=MONITORS)
     today = _today(program)
-    month = _month(request.GET["month"]) if request.GET.get("month") else today.replace(day=1)
+    month = (
+        month_from_url(request.GET["month"]) if request.GET.get("month") else today.replace(day=1)
+    )
     plan = SamplePlan.objects.filter(program=program, month=month).first()
     progress = selectors.plan_progress(plan, today) if plan else None
     return render(

@@ -206,7 +206,11 @@ def _render_page(
     editable = shop.shopper_id == request.user.pk and shop.is_editable_by_shopper
     form = form or ShopForm(shop=shop, program=program, parameters=parameters)
     stored = _stored_answers(shop)
-    ms = ms_form(outline, answers=form.typed_answers(stored))
+    ms = ms_form(
+        outline,
+        answers=form.typed_answers(stored),
+        errors=form.answer_errors if form.is_bound and not form.is_valid() else None,
+    )
     lines = {line.parameter.pk: line for s in ms.sections for line in s.lines}
     answered = sum(1 for values in form.typed_answers(stored).values() if values.get("answer"))
     returned = None

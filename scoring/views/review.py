@@ -105,6 +105,9 @@ def _render_detail(request, program, shop, *, record=None, bound=None):
         "can_correct": reviewer and finalized,
         "can_dispute": can_dispute,
         "is_shopper": shop.shopper_id == request.user.pk,
+        # Shoppers stay anonymous to the agents' side (team leaders, viewers), so a
+        # team leader cannot tell agents who the mystery shoppers are.
+        "show_shopper": selectors.sees_shoppers(program) or shop.shopper_id == request.user.pk,
         # As shop_evidence_file serves them: the shopper and the program's reviewers.
         "can_download_evidence": bool(roles & {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
         or shop.shopper_id == request.user.pk,
@@ -380,6 +383,9 @@ def _filtered(request, program):
     filterset = ShopFilter(request.GET, queryset=visible, program=program)
     sort = request.GET.get("sort", "")
     sort = sort if sort in SORTS else DEFAULT_SORT
+    if not selectors.sees_shoppers(program):
+        del filterset.filters["shopper"]  # no list of shoppers for the agents' side
+        sort = DEFAULT_SORT if sort.lstrip("-") == "shopper" else sort
     shops = sort_shops(filterset.qs.select_related(*selectors.SHOP_RELATED), sort)
     return filterset, shops, sort
 
@@ -408,7 +414,8 @@ def shop_list(request, code):
             "program": program,
             "filter": filterset,
             "page": page,
-            "rows": selectors.shop_rows(program, page.object_list),
+            "rows": selectors.shop_rows(program, page.object_list, user=request.user),
+            "show_shoppers": selectors.sees_shoppers(program),
             "sort": sort,
             "sort_links": _sort_links(sort),
             "filters_open": bool(filterset.errors)
@@ -423,7 +430,8 @@ def shop_list_export(request, code):
     """The filtered list as an Excel workbook, in the list's order."""
     program = get_program_for(request.user, code)
     _filterset, shops, _sort = _filtered(request, program)
-    content = shops_xlsx(selectors.shop_rows(program, shops), selectors.section_columns(shops))
+    rows = selectors.shop_rows(program, shops, user=request.user)
+    content = shops_xlsx(rows, selectors.section_columns(shops))
     today = timezone.localdate(timezone=program.zone)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = (

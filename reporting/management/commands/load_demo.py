@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from programs.demo import demo_load
 from programs.models import User
+from reporting.benchdata import Staff, demo_history
 from sampling.demo import demo_plans
 
 
@@ -9,14 +10,29 @@ class Command(BaseCommand):
     help = (
         "Load the demo (idempotent): both seed programs from their presets, one user per "
         "role, teams and agents, a scenario library, last months' sample contact data and "
-        "approved plans for this month and next."
+        "last month done (shops finalized, defects, follow-up, calibration) with its report "
+        "to write, and approved plans for this month and next."
     )
 
     def handle(self, *args, **options):
         programs = demo_load()
         analyst = User.objects.get(email="analyst@demo.local")
         manager = User.objects.get(email="manager@demo.local")
+        users = {
+            u.email.split("@")[0]: u for u in User.objects.filter(email__endswith="@demo.local")
+        }
+        staff = Staff(
+            manager=manager,
+            analyst=analyst,
+            viewer=users["viewer"],
+            supervisors=[users["supervisor"]],
+            team_leaders=[users["teamleader"], users["teamleader2"]],
+            shoppers=[users["shopper"], users["shopper2"]],
+        )
         for program in programs:
+            shops = demo_history(program, staff)
+            if shops:
+                self.stdout.write(f"{program.name}: last month done, {shops} shops.")
             plans = demo_plans(program, analyst=analyst, manager=manager)
             months = ", ".join(f"{p.month:%Y-%m}" for p in plans)
             self.stdout.write(f"{program.name}: approved plans for {months}.")

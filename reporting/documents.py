@@ -1,0 +1,203 @@
+"""The monthly report's renderings: the page's and the PDF's template context,
+the XLSX and the PDF — all made from one `MonthlyFigures`, never from the
+database."""
+
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from followup.exports import recap_sheet
+from followup.models import FollowUpStatus
+from mysteryshop.spreadsheets import Sheet, workbook_bytes
+
+from .charts import Bar, bar_chart, bars_from_groups, trend_chart
+from .dates import report_due_day
+from .figures import Group, MonthlyFigures
+from .models import MonthlyReport
+
+CRITICAL_KINDS = ("CACE", "BACE", "CoACE")
+PERCENT = "0.0%"
+SCORE = "0.00"
+
+
+def breakdowns(figures: MonthlyFigures) -> list[tuple[str, str, str, list[Group]]]:
+    """(key, title, sheet name, groups) of every breakdown, in the report's order."""
+    return [
+        ("sections", _("Score per KPI / section"), _("KPIs"), figures.sections),
+        ("channels", _("Score per channel"), _("Channels"), figures.channels),
+        (
+            "categories",
+            _("Score per interaction category"),
+            _("Categories"),
+            figures.categories,
+        ),
+        ("bands", _("Score per time band"), _("Time bands"), figures.bands),
+        ("teams", _("Score per team"), _("Teams"), figures.teams),
+        ("agents", _("Score per agent"), _("Agents"), figures.agents),
+    ]
+
+
+def report_context(figures: MonthlyFigures, report: MonthlyReport | None) -> dict:
+    """What the page and the PDF show: the figures, their charts and tables."""
+    target = float(figures.target)
+    return {
+        "figures": figures,
+        "report": report,
+        "breakdowns": [
+            {
+                "key": key,
+                "title": title,
+                "groups": groups,
+                "chart": bar_chart(bars_from_groups(groups), target=target, title=title),
+            }
+            for key, title, _sheet, groups in breakdowns(figures)
+            if groups
+        ],
+        "trend_chart": trend_chart(figures.trend, target=target, title=_("12-month trend")),
+        "critical": [(k, figures.critical_rates.get(k, 0.0) * 100) for k in CRITICAL_KINDS],
+        "critical_chart": bar_chart(
+            [Bar(k, figures.critical_rates.get(k, 0.0) * 100) for k in CRITICAL_KINDS],
+            unit="%",
+            title=_("Critical-error rates"),
+        ),
+        "pareto_chart": bar_chart(
+            [Bar(f"{p.parameter}", float(p.defects)) for p in figures.pareto[:10]],
+            maximum=float(max((p.defects for p in figures.pareto), default=1)),
+            title=_("Defect Pareto"),
+        ),
+        "follow_up": follow_up_rows(figures),
+    }
+
+
+def _mean_row(label: str, group: Group) -> list:
+    s = group.score
+    return [label, s.n, s.mean, s.low, s.high]
+
+
+def _group_sheet(sheet: str, title: str, groups: list[Group]) -> Sheet:
+    return Sheet(
+        title=sheet,
+        headers=[title, _("Shops"), _("Mean score"), _("95 % CI low"), _("95 % CI high")],
+        rows=[_mean_row(g.label, g) for g in groups],
+        widths=[36, 8, 12, 12, 12],
+        number_formats={2: SCORE, 3: SCORE, 4: SCORE},
+    )
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return "—"
+    return _("yes") if value else _("no")
+
+
+def report_sheets(figures: MonthlyFigures, report: MonthlyReport | None) -> list[Sheet]:
+    program = figures.program
+    o = figures.overall
+    summary = [
+        [_("Program"), program.name],
+        [_("Document"), f"{program.document_code} {program.form_code_report}".strip()],
+        [_("Work instruction revision"), program.revision],
+        [_("Period"), f"{figures.month:%Y-%m}"],
+        [_("Report revision"), report.revision if report else "—"],
+        [_("Shops planned"), figures.planned],
+        [_("Shops done"), figures.done],
+        [_("Mean score"), o.mean],
+        [_("95 % CI low"), o.low],
+        [_("95 % CI high"), o.high],
+        [_("Target"), figures.target],
+        [_("Target met"), _yes_no(figures.target_met)],
+        [_("Previous month's mean"), figures.change.previous],
+        [_("Change"), figures.change.difference],
+        [_("Change significant (Welch, 5 %)"), _yes_no(figures.change.significant)],
+        *[
+            [_("%(kind)s rate") % {"kind": kind}, Decimal(str(round(rate * 100, 2)))]
+            for kind, rate in figures.critical_rates.items()
+        ],
+        [_("Calibration sessions held"), figures.calibrations_held],
+        [_("Strata left uncovered"), len(figures.uncovered)],
+    ]
+    if report and report.submitted_at:
+        zone = program.zone
+        summary += [
+            [_("Submitted"), timezone.localtime(report.submitted_at, zone)],
+            [_("Due"), _due_on(figures)],
+            [_("On time"), _yes_no(report.on_time)],
+        ]
+    sheets = [
+        Sheet(_("Summary"), [_("Figure"), _("Value")], summary, widths=[36, 40]),
+        *[
+            _group_sheet(sheet, title, groups)
+            for _key, title, sheet, groups in breakdowns(figures)
+        ],
+        Sheet(
+            _("Coverage"),
+            [_("Contact reason"), _("Time band"), _("Planned"), _("Done"), _("Uncovered")],
+            [
+                [s.reason, s.band, s.planned, s.done, _("yes") if s.uncovered else ""]
+                for s in figures.coverage
+            ],
+            widths=[36, 20, 10, 10, 12],
+        ),
+        Sheet(
+            _("Defect Pareto"),
+            [_("Parameter"), _("Section"), _("Defects"), _("Share"), _("Cumulative")],
+            [[p.parameter, p.section, p.defects, p.share, p.cumulative] for p in figures.pareto],
+            widths=[50, 24, 10, 10, 12],
+            number_formats={3: PERCENT, 4: PERCENT},
+        ),
+        recap_sheet(figures.nonconformities),
+        Sheet(
+            _("Follow-up (F-28)"),
+            [_("Status"), _("Items")],
+            [[label, n] for label, n in follow_up_rows(figures)],
+            widths=[30, 10],
+        ),
+        Sheet(
+            _("12-month trend"),
+            [_("Month"), _("Shops"), _("Mean score"), _("95 % CI low"), _("95 % CI high")],
+            [[f"{m:%Y-%m}", s.n, s.mean, s.low, s.high] for m, s in figures.trend],
+            widths=[12, 8, 12, 12, 12],
+            number_formats={2: SCORE, 3: SCORE, 4: SCORE},
+        ),
+        Sheet(
+            _("Analysis"),
+            [_("Analysis"), _("Recommendations")],
+            [[report.analysis, report.recommendations]] if report else [],
+            widths=[80, 80],
+        ),
+    ]
+    return sheets
+
+
+def follow_up_rows(figures: MonthlyFigures) -> list[tuple[str, int]]:
+    labels = dict(FollowUpStatus.choices)
+    return [(str(labels.get(status, status)), n) for status, n in figures.follow_up.items()]
+
+
+def _due_on(figures: MonthlyFigures):
+    return report_due_day(figures.program, figures.month)
+
+
+def report_xlsx(figures: MonthlyFigures, report: MonthlyReport | None) -> bytes:
+    """One sheet per section of the report, formatted, formula-safe."""
+    return workbook_bytes(report_sheets(figures, report))
+
+
+def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None) -> bytes:
+    """A4: a cover with the document code, revision and period, then every
+    section with its vector chart and the table behind it."""
+    from weasyprint import HTML  # a heavy import, paid only when a PDF is made
+
+    program = figures.program
+    html = render_to_string(
+        "reporting/report/pdf.html",
+        {
+            **report_context(figures, report),
+            "program": program,
+            "due_on": _due_on(figures),
+            "printed_at": timezone.localtime(timezone.now(), program.zone),
+        },
+    )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MonthlyReport
+
+
+class ReportTextForm(forms.ModelForm):
+    """The analyst's analysis and recommendations (TLK-5.4.1)."""
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["analysis", "recommendations"]
+        widgets = {
+            "analysis": forms.Textarea(attrs={"rows": 8}),
+            "recommendations": forms.Textarea(attrs={"rows": 6}),
+        }
+        help_texts = {
+            "analysis": _(
+                "What the figures say: the average against the target, the weakest KPIs "
+                "(solution accuracy, courtesy, communication clarity), the recurring defects."
+            ),
+            "recommendations": _("Improvement actions, with who does what by when."),
+        }
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,46 @@
+"""Synthetic month-N-1 contact counts (aggregates, not rows): for plan tests and
+the three-year benchmark data set, where importing real files would be slow."""
+
+import random
+from datetime import date
+
+from django.utils import timezone
+
+from programs.models import Channel
+
+from .models import ContactImport, ContactStat, ImportStatus
+
+
+def synthetic_contact_month(program, month: date, *, seed: int = 1, peak_hours=range(9, 12)):
+    """A succeeded import of `month` with counts for every reason, weekday and
+    hour; hours in `peak_hours` get ten times the traffic (high traffic)."""
+    record = ContactImport.objects.create(
+        program=program,
+        month=month,
+        original_name="synthetic.csv",
+        status=ImportStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+    )
+    rng = random.Random(seed)
+    channels = list(Channel.objects.filter(program=program, parent=None).order_by("code"))
+    stats = []
+    for i, reason in enumerate(program.reasons.order_by("name")):
+        for weekday in range(1, 8):
+            for hour in range(24):
+                base = 40 if 7 <= hour < 22 else 4
+                if hour in peak_hours:
+                    base *= 10
+                stats.append(
+                    ContactStat(
+                        contact_import=record,
+                        reason_text=reason.name,
+                        reason=reason,
+                        category=reason.category,
+                        channel=channels[(i + hour) % len(channels)],
+                        weekday=weekday,
+                        hour=hour,
+                        count=max(1, rng.randint(base // 2, base) * (len(channels) + 12 - i)),
+                    )
+                )
+    ContactStat.objects.bulk_create(stats)
+    return record

@@ -1,0 +1,322 @@
+"""The monthly report (F-27; PGD-4.7, 5.4; TLK-5.4.1): due time, frozen snapshot,
+files, e-mail to the Accountable and the Consulted, acknowledgement, corrections,
+and its pages."""
+
+import io
+import subprocess
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from programs.models import Agent, Role
+from reporting import reports, snapshot
+from reporting.documents import report_pdf, report_xlsx
+from reporting.figures import monthly_figures
+from reporting.models import Kind, MonthlyReport, Notification, ReportStatus
+from reporting.notifications import deliver_due
+from scoring.models import Shop
+
+from .querycount import assert_same_query_count, page_queries
+from .report_data import DEC, report_month
+
+pytestmark = pytest.mark.django_db
+
+# December's report of an Asia/Jakarta program is due by the end of 5 January:
+# 2027-01-06 00:00 WIB = 2027-01-05 17:00 UTC.
+DUE = datetime(2027, 1, 5, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def month(tlk, member):
+    shopper = member(tlk, Role.SHOPPER)
+    return report_month(tlk, shopper)
+
+
+@pytest.fixture
+def people(tlk, member):
+    return {
+        "analyst": member(tlk, Role.QC_ANALYST, email="pic@example.com", language="id"),
+        "manager": member(tlk, Role.MANAGER, email="manajer@example.com"),
+        "viewer": member(tlk, Role.VIEWER, email="ops@example.com"),
+        "supervisor": member(tlk, Role.SUPERVISOR, email="spv@example.com"),
+    }
+
+
+def _draft(tlk, analyst, text="Rata-rata di bawah target."):
+    return reports.report_save(
+        program=tlk,
+        month=DEC,
+        user=analyst,
+        analysis=text,
+        recommendations="Coaching solusi untuk tim A.",
+    )
+
+
+def test_pgd_4_7_due_at_the_end_of_the_due_day_in_the_programs_zone(tlk):
+    assert tlk.time_zone == "Asia/Jakarta" and tlk.report_due_day == 5
+    assert reports.report_due_at(tlk, DEC) == DUE
+    tlk.report_due_day = 10
+    assert reports.report_due_at(tlk, date(2027, 1, 1)) == datetime(2027, 2, 10, 17, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "on_time"),
+    [
+        ("2027-01-05 23:59:59 +07:00", True),  # one second before midnight in Jakarta
+        ("2027-01-06 00:00:00 +07:00", False),  # midnight: late
+        ("2027-01-05 18:00:00 +00:00", False),  # still the 5th in UTC, the 6th in Jakarta
+    ],
+)
+def test_on_time_or_late_around_midnight_of_the_due_day(tlk, people, month, moment, on_time):
+    report = _draft(tlk, people["analyst"])
+    with time_machine.travel(datetime.strptime(moment, "%Y-%m-%d %H:%M:%S %z"), tick=False):
+        report = reports.report_submit(report=report, user=people["analyst"])
+    assert report.on_time is on_time
+
+
+def test_submit_freezes_the_figures_and_later_shop_edits_do_not_change_them(tlk, people, month):
+    report = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    assert (
+        report.status == ReportStatus.SUBMITTED and report.snapshot["overall"]["mean"] == "85.00"
+    )
+    Shop.objects.filter(pk=month[0].pk).update(score=0)  # a later edit of a shop
+    frozen = reports.report_figures(report, tlk, DEC)
+    live = monthly_figures(tlk, DEC)
+    assert frozen.overall.mean == Decimal("85.00")
+    assert live.overall.mean == Decimal("60.00")
+    # The frozen data reads back as the very figures that were frozen.
+    assert snapshot.dump(frozen) == report.snapshot
+
+
+def test_snapshot_round_trip_keeps_every_figure(tlk, month):
+    figures = monthly_figures(tlk, DEC)
+    back = snapshot.load(tlk, snapshot.dump(figures))
+    for name in (
+        "overall",
+        "change",
+        "sections",
+        "agents",
+        "coverage",
+        "pareto",
+        "trend",
+        "nonconformities",
+        "critical_rates",
+        "follow_up",
+    ):
+        assert getattr(back, name) == getattr(figures, name), name
+
+
+def test_submit_needs_both_texts_and_happens_once(tlk, people, month):
+    empty = reports.report_save(
+        program=tlk, month=DEC, user=people["analyst"], analysis=" ", recommendations=""
+    )
+    with pytest.raises(ValidationError) as error:
+        reports.report_submit(report=empty, user=people["analyst"])
+    assert set(error.value.error_dict) == {"analysis", "recommendations"}
+    report = _draft(tlk, people["analyst"])
+    reports.report_submit(report=report, user=people["analyst"])
+    with pytest.raises(ValidationError):
+        reports.report_submit(report=report, user=people["analyst"])
+    with pytest.raises(ValidationError):
+        _draft(tlk, people["analyst"], text="changed after submitting")
+
+
+def test_pgd_4_7_emailed_once_with_both_files_to_the_accountable_and_the_consulted(
+    tlk, people, month, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    report = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    notes = Notification.objects.filter(kind=Kind.REPORT_SUBMITTED)
+    assert {n.user.email for n in notes} == {"manajer@example.com", "ops@example.com"}
+    deliver_due()
+    deliver_due()  # nothing twice
+    assert sorted(m.to[0] for m in mail.outbox) == ["manajer@example.com", "ops@example.com"]
+    for message in mail.outbox:
+        names = [a[0] for a in message.attachments]
+        assert names == [f"TLK-F-27-2026-12-r0.{ext}" for ext in ("xlsx", "pdf")]
+        xlsx, pdf = (a[1] for a in message.attachments)
+        assert pdf.startswith(b"%PDF") and xlsx.startswith(b"PK")
+        assert xlsx == report.xlsx_file.open("rb").read()
+
+
+def test_the_manager_acknowledges_and_the_analyst_is_told(tlk, people, month):
+    with pytest.raises(ValidationError):  # a draft cannot be acknowledged
+        reports.report_acknowledge(report=_draft(tlk, people["analyst"]), user=people["manager"])
+    report = reports.report_submit(report=reports.current_report(tlk, DEC), user=people["analyst"])
+    report = reports.report_acknowledge(report=report, user=people["manager"])
+    assert (
+        report.status == ReportStatus.ACKNOWLEDGED and report.acknowledged_by == people["manager"]
+    )
+    told = Notification.objects.get(kind=Kind.REPORT_ACKNOWLEDGED)
+    assert told.user == people["analyst"] and "2026-12" in told.title
+
+
+def test_a_correction_is_a_new_revision_and_the_sent_one_stays_as_sent(tlk, people, month):
+    sent = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    sent_pdf = sent.pdf_file.open("rb").read()
+    with pytest.raises(ValidationError):
+        reports.report_correct(report=sent, user=people["analyst"], reason="  ")
+    draft = reports.report_correct(report=sent, user=people["analyst"], reason="Skor #3 salah")
+    sent.refresh_from_db()
+    assert (sent.status, draft.revision, draft.status) == (ReportStatus.SUPERSEDED, 1, "draft")
+    assert draft.analysis == sent.analysis and draft.due_at == sent.due_at
+    assert sent.pdf_file.open("rb").read() == sent_pdf
+    assert reports.current_report(tlk, DEC) == draft
+    again = reports.report_submit(report=draft, user=people["analyst"])
+    assert again.pdf_file.name != sent.pdf_file.name
+
+
+def test_xlsx_read_back_cell_by_cell(tlk, people, month):
+    report = _draft(tlk, people["analyst"])
+    book = load_workbook(io.BytesIO(report_xlsx(monthly_figures(tlk, DEC), report)))
+    assert book.sheetnames[:3] == ["Summary", "KPIs", "Channels"]
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Mean score"] == 85
+    assert summary["Target met"] == "no"
+    assert summary["Shops done"] == 4 and summary["Shops planned"] == 40
+    assert summary["CACE rate"] == 25
+    kpis = list(book["KPIs"].iter_rows(values_only=True))
+    assert kpis[0][:3] == ("Score per KPI / section", "Shops", "Mean score")
+    assert kpis[1][:3] == ("Solusi (Solution)", 4, 66.67)
+    assert book["KPIs"].freeze_panes == "A2"
+    assert book["KPIs"]["C2"].number_format == "0.00"
+    pareto = list(book["Defect Pareto"].iter_rows(min_row=2, values_only=True))
+    assert [(r[2], r[3], r[4]) for r in pareto] == [(3, 0.75, 0.75), (1, 0.25, 1.0)]
+    assert book["Defect Pareto"]["D2"].number_format == "0.0%"
+    analysis = book["Analysis"]
+    assert analysis["A2"].value == "Rata-rata di bawah target."
+
+
+def test_text_that_looks_like_a_formula_is_escaped_in_the_xlsx(tlk, people, month):
+    Agent.objects.filter(pk=month[0].agent_id).update(name="=HYPERLINK(1)")
+    Shop.objects.filter(pk=month[0].pk).update(agent=Agent.objects.filter(program=tlk).first())
+    report = _draft(tlk, people["analyst"], text="+62 812 yang salah")
+    book = load_workbook(io.BytesIO(report_xlsx(monthly_figures(tlk, DEC), report)))
+    cells = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
+    texts = [c for c in cells if isinstance(c, str)]
+    assert "'+62 812 yang salah" in texts
+    assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+
+
+def test_pdf_has_a_cover_and_the_key_figures(tlk, people, month, tmp_path):
+    tlk.document_code, tlk.revision = "IK-QC-07", "3"
+    report = _draft(tlk, people["analyst"])
+    pdf = report_pdf(monthly_figures(tlk, DEC), report)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    first_page = text.split("\f")[0]
+    assert "IK-QC-07" in first_page and "F-27" in first_page and "2026-12" in first_page
+    for expected in ("85.00", "66.67", "Solusi (Solution)", "CACE", "Rata-rata di bawah target."):
+        assert expected in text, expected
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "A4" in info
+
+
+# --- Pages -------------------------------------------------------------------------
+
+
+def _url(name, tlk, *extra):
+    return reverse(name, args=[tlk.code, *extra])
+
+
+def test_the_analyst_writes_and_an_empty_submit_keeps_what_was_typed(client, tlk, people, month):
+    client.force_login(people["analyst"])
+    response = client.post(
+        _url("report_submit", tlk, "2026-12"),
+        {"analysis": "Analisis saya yang panjang", "recommendations": ""},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Analisis saya yang panjang" in body
+    assert response.context["form"].errors["recommendations"]
+    assert MonthlyReport.objects.get().analysis == "Analisis saya yang panjang"  # saved
+    response = client.post(
+        _url("report_submit", tlk, "2026-12"),
+        {"analysis": "Analisis", "recommendations": "Rekomendasi"},
+    )
+    assert response.status_code == 302
+    assert MonthlyReport.objects.get().status == ReportStatus.SUBMITTED
+    # Frozen: the page shows the texts, not a form.
+    page = client.get(_url("report_detail", tlk, "2026-12"))
+    assert page.context["form"] is None and b"Rekomendasi" in page.content
+
+
+def test_downloads_serve_the_stored_files_once_submitted(client, tlk, people, month):
+    report = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    client.force_login(people["viewer"])
+    response = client.get(_url("report_pdf", tlk, "2026-12"))
+    assert b"".join(response.streaming_content) == report.pdf_file.open("rb").read()
+    assert "TLK-F-27-2026-12-r0.pdf" in response["Content-Disposition"]
+    draft = client.get(_url("report_xlsx", tlk, "2027-01"))  # no report yet: live draft
+    assert draft.status_code == 200 and "draft" in draft["Content-Disposition"]
+    assert client.get(_url("report_pdf", tlk, "2026-12") + "?revision=9").status_code == 404
+    assert client.get(_url("report_detail", tlk, "2026-13")).status_code == 404
+
+
+def test_the_list_shows_on_time_and_late(client, tlk, people, month):
+    with time_machine.travel(datetime(2027, 1, 7, 3, 0, tzinfo=UTC), tick=False):
+        reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+        client.force_login(people["manager"])
+        response = client.get(_url("report_list", tlk))
+    rows = response.context["months"]
+    assert rows[0]["month"] == DEC and rows[0]["report"].on_time is False
+    assert "late" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["report_list", "report_detail"])
+def test_report_pages_run_a_constant_number_of_queries(
+    client, tlk, people, member, name, django_assert_max_num_queries
+):
+    from .report_data import report_month as fill
+
+    client.force_login(people["manager"])
+    args = [] if name == "report_list" else ["2026-12"]
+    shopper = member(tlk, Role.SHOPPER)
+    fill(tlk, shopper)
+    small = page_queries(client, _url(name, tlk, *args))
+    for later in (date(2026, 10, 1), date(2026, 11, 1)):
+        MonthlyReport.objects.create(
+            program=tlk, month=later, due_at=reports.report_due_at(tlk, later)
+        )
+    # More shops in the month: the rest of the plan finalized.
+    plan_shops = Shop.objects.filter(program=tlk).first().planned_shop.plan.shops
+    template = Shop.objects.filter(program=tlk).first()
+    for ps in plan_shops.filter(shop__isnull=True)[:10]:
+        Shop.objects.create(
+            planned_shop=ps,
+            program=tlk,
+            scorecard=template.scorecard,
+            shopper=shopper,
+            agent=template.agent,
+            state=template.state,
+            finalized_at=template.finalized_at,
+            score=75,
+            section_scores={"solution": "50.00"},
+        )
+    large = page_queries(client, _url(name, tlk, *args))
+    assert_same_query_count(small, large)
+
+
+def test_tlk_2_2_the_report_gives_the_overall_picture_and_the_improvement_input(
+    tlk, people, month
+):
+    """TLK-2.2: the submitted report carries the overall quality (mean against the
+    target, KPIs, recurring defects with their correct solutions) and the
+    recommendations that feed the improvement plan."""
+    report = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    frozen = reports.report_figures(report, tlk, DEC)
+    assert (frozen.overall.mean, frozen.target_met) == (Decimal("85.00"), False)
+    assert [g.label for g in frozen.sections] == ["Solusi (Solution)", "Proses (Process)"]
+    assert frozen.pareto[0].defects == 3
+    assert {r.correct_solution for r in frozen.nonconformities} == {"y"}
+    book = load_workbook(io.BytesIO(report.xlsx_file.open("rb").read()))
+    assert book["Analysis"]["B2"].value == "Coaching solusi untuk tim A."
