@@ -68,6 +68,11 @@ class ContactImport(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"),
+        default=0,
+        help_text=_("How many times a worker started it; it fails after too many."),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
 

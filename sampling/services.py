@@ -8,14 +8,14 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -507,14 +507,30 @@ def enqueue_import(import_id: int) -> bool:
     return True
 
 
+IMPORT_MAX_ATTEMPTS = 3  # starts of one import before it is failed rather than retried
+IMPORT_WAITING = timedelta(minutes=1)  # queued but not started: the broker lost it
+IMPORT_STALLED = timedelta(minutes=30)  # started but not finished: its worker died
+
+
 def contact_import_process(*, import_id: int) -> ContactImport:
     """Validate, aggregate and store one import; all or nothing. Idempotent:
-    a finished import is left alone, an interrupted one starts again."""
+    a finished import is left alone, an interrupted one starts again, up to
+    IMPORT_MAX_ATTEMPTS starts (a file that kills its worker is failed, not
+    retried forever)."""
     claimed = ContactImport.objects.filter(
-        pk=import_id, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
-    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), progress=1)
+        pk=import_id,
+        status__in=[ImportStatus.PENDING, ImportStatus.RUNNING],
+        attempts__lt=IMPORT_MAX_ATTEMPTS,
+    ).update(
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+        progress=1,
+        attempts=F("attempts") + 1,
+    )
     record = ContactImport.objects.select_related("program").get(pk=import_id)
     if not claimed:
+        if not record.is_finished:  # out of attempts
+            return _import_gave_up(record)
         return record
     program = record.program
     started = time.monotonic()
@@ -598,6 +614,49 @@ def contact_import_process(*, import_id: int) -> ContactImport:
         record.seconds = time.monotonic() - started
         record.save()
     return record
+
+
+def _import_gave_up(record: ContactImport) -> ContactImport:
+    """Fail an import whose workers died IMPORT_MAX_ATTEMPTS times (nothing of it was
+    written: each run writes all or nothing)."""
+    ContactImport.objects.filter(
+        pk=record.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
+    ).update(
+        status=ImportStatus.FAILED,
+        progress=100,
+        finished_at=timezone.now(),
+        message=_(
+            "The import stopped %(n)s times before it could finish, so it was given up; "
+            "nothing was imported. Upload the file again, or split it into smaller files; "
+            "if it happens again, tell your administrator."
+        )
+        % {"n": record.attempts},
+    )
+    record.refresh_from_db()
+    logger.error("Contact import %s given up after %s attempts", record.pk, record.attempts)
+    return record
+
+
+def imports_sweep(*, now=None) -> int:
+    """Queue again imports left waiting by a broker outage and imports whose worker
+    died mid-way (the write is all or nothing); fail those out of attempts.
+    Returns how many were queued again."""
+    now = now or timezone.now()
+    stale = ContactImport.objects.filter(
+        Q(status=ImportStatus.PENDING, created_at__lt=now - IMPORT_WAITING)
+        | Q(status=ImportStatus.RUNNING, started_at__lt=now - IMPORT_STALLED)
+    )
+    queued = 0
+    for record in stale:
+        if record.attempts >= IMPORT_MAX_ATTEMPTS:
+            _import_gave_up(record)
+            continue
+        ContactImport.objects.filter(pk=record.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.PENDING
+        )
+        enqueue_import(record.pk)
+        queued += 1
+    return queued
 
 
 def _import_failed(record: ContactImport, message: str, started: float) -> ContactImport:

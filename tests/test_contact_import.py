@@ -2,12 +2,13 @@
 
 import codecs
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from programs.models import Role
 from sampling import importer, services
@@ -206,3 +207,53 @@ def test_errors_listed_in_full_beyond_the_first_100(tmp_path):
     )
     assert result.error_total == 250 and len(result.errors) == 250
     assert [e.row for e in result.errors[:3]] == [2, 3, 4]
+
+
+def _stalled(pgd, member, *, attempts: int) -> ContactImport:
+    """An import whose worker died `attempts` times, the last 31 minutes ago."""
+    user = member(pgd, Role.QC_ANALYST)
+    upload = SimpleUploadedFile("contacts.csv", (HEADER + GOOD).encode())
+    record = services.contact_import_start(program=pgd, month=OCT, upload=upload, user=user)
+    ContactImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.RUNNING,
+        attempts=attempts,
+        started_at=timezone.now() - timedelta(minutes=31),
+    )
+    return record
+
+
+def test_the_sweep_runs_a_stalled_import_again_and_it_finishes(pgd, member):
+    record = _stalled(pgd, member, attempts=2)
+    assert services.imports_sweep() == 1  # eager in tests: the worker runs it now
+    record.refresh_from_db()
+    assert record.status == ImportStatus.SUCCEEDED, record.message
+    assert record.attempts == 3
+    assert ContactStat.objects.filter(contact_import=record).count() == 3
+
+
+def test_an_import_that_keeps_killing_its_worker_is_given_up_not_retried_forever(pgd, member):
+    record = _stalled(pgd, member, attempts=services.IMPORT_MAX_ATTEMPTS)
+    assert services.imports_sweep() == 0
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED
+    assert "stopped 3 times" in record.message and "nothing was imported" in record.message
+    assert not ContactStat.objects.filter(contact_import=record).exists()
+    assert services.imports_sweep() == 0  # and it stays failed
+
+
+def test_a_message_delivered_again_after_the_last_attempt_fails_the_import(pgd, member):
+    record = _stalled(pgd, member, attempts=services.IMPORT_MAX_ATTEMPTS)
+    again = services.contact_import_process(import_id=record.pk)
+    assert again.status == ImportStatus.FAILED
+    assert not ContactStat.objects.filter(contact_import=record).exists()
+
+
+def test_the_sweep_leaves_a_fresh_upload_and_a_running_import_alone(pgd, member):
+    user = member(pgd, Role.QC_ANALYST)
+    upload = SimpleUploadedFile("contacts.csv", (HEADER + GOOD).encode())
+    fresh = services.contact_import_start(program=pgd, month=OCT, upload=upload, user=user)
+    running = _stalled(pgd, member, attempts=1)
+    ContactImport.objects.filter(pk=running.pk).update(started_at=timezone.now())
+    assert services.imports_sweep() == 0
+    assert ContactImport.objects.get(pk=fresh.pk).status == ImportStatus.PENDING
+    assert ContactImport.objects.get(pk=running.pk).status == ImportStatus.RUNNING
