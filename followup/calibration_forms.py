@@ -132,7 +132,7 @@ class DefectsForm(forms.Form):
         label=_("Defects to review"),
         queryset=None,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Defects since three months before the session; hold Ctrl to pick several."),
+        help_text=_("Defects within three months of the session; hold Ctrl to pick several."),
     )
 
     def __init__(self, *args, session: CalibrationSession, **kwargs):
@@ -141,7 +141,10 @@ class DefectsForm(forms.Form):
         field.queryset = (
             Defect.objects.filter(
                 program=session.program_id,
-                shop__planned_shop__date__gte=session.held_on - WINDOW,
+                shop__planned_shop__date__range=(
+                    session.held_on - WINDOW,
+                    session.held_on + WINDOW,
+                ),
             )
             .exclude(status=DefectStatus.WITHDRAWN)
             .exclude(calibration_reviews__session=session)
@@ -206,7 +209,7 @@ class CaseForm(forms.Form):
     shop = forms.ModelChoiceField(
         label=_("Finalized shop to score"),
         queryset=None,
-        help_text=_("Finalized shops since three months before the session."),
+        help_text=_("Finalized shops within three months of the session."),
     )
 
     def __init__(self, *args, session: CalibrationSession, **kwargs):
@@ -214,7 +217,7 @@ class CaseForm(forms.Form):
         field = self.fields["shop"]
         field.queryset = (
             Shop.objects.filter(
-                Q(planned_shop__date__gte=session.held_on - WINDOW)
+                Q(planned_shop__date__range=(session.held_on - WINDOW, session.held_on + WINDOW))
                 | Q(pk=session.related_shop_id),
                 program=session.program_id,
                 state=ShopState.FINALIZED,

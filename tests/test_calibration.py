@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from followup import calibration, pdf, stats
 from followup import calibration_services as services
+from followup.calibration_forms import WINDOW, CaseForm, DefectsForm
 from followup.models import (
     ActionStatus,
     Attendee,
@@ -493,3 +494,24 @@ def test_retention_keeps_a_shop_while_its_calibration_is_kept(world):
     session.delete()  # the whole record goes at once
     assert not calibration.shop_in_calibration(shop)
     assert not Attendee.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_page_offers_defects_and_shops_within_three_months_of_the_session(world):
+    """Bounded on both sides: an old session's page does not list years of later
+    defects (the page grew with history)."""
+    day = world.shop.planned_shop.date
+    session = world.session
+    one = timedelta(days=1)
+    for held_on, offered in [
+        (day, True),
+        (day - WINDOW, True),
+        (day - WINDOW - one, False),
+        (day + WINDOW, True),
+        (day + WINDOW + one, False),
+    ]:
+        session.held_on = held_on
+        defects = DefectsForm(session=session).fields["defects"].queryset
+        shops = CaseForm(session=session).fields["shop"].queryset
+        assert defects.exists() is offered, held_on
+        assert shops.filter(pk=world.shop.pk).exists() is offered, held_on
