@@ -590,13 +590,17 @@ def _fate(ctx: ProgramContext, planned: PlannedShop, current: date) -> str:
     return "planned"
 
 
-def _month_shops(ctx: ProgramContext, plan: SamplePlan, current: date) -> dict[str, int]:
-    """Execute, score and review a month's planned shops; defects and follow-up items."""
+def _month_shops(
+    ctx: ProgramContext, plan: SamplePlan, current: date, *, shapes: bool = True
+) -> dict[str, int]:
+    """Execute, score and review a month's planned shops; defects and follow-up items.
+    `shapes`: the current month's first shops take the SHAPES the page benchmarks need,
+    even when they are dated after today."""
     program, rng, zone = ctx.program, ctx.rng, ctx.program.zone
     planned = list(PlannedShop.objects.filter(plan=plan).select_related("slot").order_by("number"))
     usable = [p for p in planned if p.shopper_id and p.channel_id in ctx.scorecards]
     shaped = {}
-    if plan.month == current:
+    if shapes and plan.month == current:
         first = sorted(usable, key=lambda p: (p.date, p.number))[: len(SHAPES)]
         shaped = {p.pk: shape for p, shape in zip(first, SHAPES, strict=False)}
     shops, answers, events, fates = [], [], [], {}
@@ -1064,27 +1068,54 @@ def seed_bench(
 # --- The demo's last month ---------------------------------------------------------
 
 
+DEMO_MONTHS = 3  # months of history the demo's dashboards and reports show
+
+
 def demo_history(program: Program, staff: Staff, *, seed: int = DEFAULT_SEED) -> int:
-    """Last month for the demo, done the way the bench does it: a plan (from
-    synthetic counts of the month before when no data was imported), its shops
-    executed, scored and finalized with their defects and follow-up items, and a
-    calibration session; its report is left for the analyst to write.
+    """The demo's last DEMO_MONTHS months, done the way the bench does it: each a
+    plan (from synthetic counts of the month before when no data was imported),
+    its shops executed, scored and finalized with their defects and follow-up
+    items, and a calibration session. The older months' reports are submitted
+    and acknowledged; last month's is left for the analyst to write.
     Idempotent: a month that has a plan already is left alone. Returns the shops made."""
     today = timezone.localdate()
     current = today.replace(day=1)
-    month = add_months(current, -1)
-    if SamplePlan.objects.filter(program=program, month=month).exists():
+    now = timezone.make_aware(datetime.combine(today, dtime(0)))
+    made = 0
+    for back in range(DEMO_MONTHS, 0, -1):
+        month = add_months(current, -back)
+        if SamplePlan.objects.filter(program=program, month=month).exists():
+            continue
+        ctx = _context(
+            program, staff, random.Random(f"{seed}:{program.code}:demo:{month:%Y-%m}"), today, now
+        )
+        data_month = sampling.previous_month(month)
+        with transaction.atomic():
+            if sampling.latest_import(program, data_month) is None:
+                _synthetic_month(program, data_month, seed=ctx.rng.randrange(10**9))
+            plan = sampling.plan_generate(
+                program=program, month=month, user=staff.analyst, seed=ctx.rng.randrange(10**9)
+            )
+            sampling.plan_approve(plan=plan, user=staff.manager)
+            made += _month_shops(ctx, plan, current)["shops"]
+            _calibration(ctx, month)
+            if back > 1:
+                _reports(ctx, [month])
+    return made
+
+
+def demo_current_month(program: Program, staff: Staff, *, seed: int = DEFAULT_SEED) -> int:
+    """This month as on a working day: the shops dated before today executed (most
+    finalized, some waiting for review, returned or still drafts), the rest ahead.
+    Idempotent: a month with shops is left alone. Returns the shops made."""
+    today = timezone.localdate()
+    current = today.replace(day=1)
+    plan = SamplePlan.objects.filter(program=program, month=current).first()
+    if plan is None or Shop.objects.filter(planned_shop__plan=plan).exists():
         return 0
     now = timezone.make_aware(datetime.combine(today, dtime(0)))
-    ctx = _context(program, staff, random.Random(f"{seed}:{program.code}:demo"), today, now)
-    data_month = sampling.previous_month(month)
+    ctx = _context(
+        program, staff, random.Random(f"{seed}:{program.code}:demo:{current:%Y-%m}"), today, now
+    )
     with transaction.atomic():
-        if sampling.latest_import(program, data_month) is None:
-            _synthetic_month(program, data_month, seed=ctx.rng.randrange(10**9))
-        plan = sampling.plan_generate(
-            program=program, month=month, user=staff.analyst, seed=ctx.rng.randrange(10**9)
-        )
-        sampling.plan_approve(plan=plan, user=staff.manager)
-        made = _month_shops(ctx, plan, current)
-        _calibration(ctx, month)
-    return made["shops"]
+        return _month_shops(ctx, plan, current, shapes=False)["shops"]

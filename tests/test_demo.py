@@ -1,7 +1,5 @@
 """The demo of `make run`: both programs, a user per role, plans, an agenda."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -9,8 +7,11 @@ from django.utils import timezone
 
 from programs.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
 from programs.models import Agent, Membership, Program, Role, Scenario, User
+from programs.months import add_months
 from reporting.figures import monthly_figures
-from sampling.models import PlanStatus, SamplePlan
+from reporting.models import MonthlyReport, ReportStatus
+from sampling.models import PlannedShop, PlanStatus, SamplePlan
+from scoring.models import Shop
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +26,29 @@ def test_demo_is_complete_idempotent_and_every_login_works(client):
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert set(Program.objects.values_list("code", flat=True)) == {"PGD", "TLK"}
     assert Agent.objects.count() == 40
-    # Last month's, this month's and next month's plans, approved, for both programs;
-    # last month is done: its shops finalized, so the report has figures to show.
-    assert SamplePlan.objects.filter(status=PlanStatus.APPROVED).count() == 6
-    last = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    # Three months of history, this month's and next month's plans, approved, for both
+    # programs; the history is done (its shops finalized, so the dashboards and reports
+    # have figures), the two older reports acknowledged and last month's left to write.
+    assert SamplePlan.objects.filter(status=PlanStatus.APPROVED).count() == 10
+    current = timezone.localdate().replace(day=1)
+    history = [add_months(current, -k) for k in (3, 2, 1)]
     for program in Program.objects.all():
-        figures = monthly_figures(program, last)
-        assert figures.overall.n > 30 and figures.pareto and figures.nonconformities
+        for month in history:
+            figures = monthly_figures(program, month)
+            assert figures.overall.n > 30 and figures.pareto and figures.nonconformities
+        # This month is under way: what was due before today is done, the rest ahead.
+        this_month = Shop.objects.filter(program=program, planned_shop__date__gte=current)
+        assert not this_month.filter(planned_shop__date__gte=timezone.localdate()).exists()
+        done = this_month.values_list("planned_shop", flat=True)
+        due = PlannedShop.objects.filter(
+            plan__program=program, plan__month=current, date__lt=timezone.localdate()
+        ).exclude(shopper=None)
+        assert due.exclude(pk__in=done).count() <= due.count() // 10 + 1
+        reports = MonthlyReport.objects.filter(program=program)
+        assert sorted(reports.values_list("month", "status")) == [
+            (history[0], ReportStatus.ACKNOWLEDGED),
+            (history[1], ReportStatus.ACKNOWLEDGED),
+        ]
     for demo in [*DEMO_USERS, DEMO_ADMIN]:
         client.logout()
         response = client.post(

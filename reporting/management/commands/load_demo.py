@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from programs.demo import demo_load
 from programs.models import User
-from reporting.benchdata import Staff, demo_history
+from reporting.benchdata import Staff, demo_current_month, demo_history
 from sampling.demo import demo_plans
 
 
@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = (
         "Load the demo (idempotent): both seed programs from their presets, one user per "
         "role, teams and agents, a scenario library, last months' sample contact data and "
-        "last month done (shops finalized, defects, follow-up, calibration) with its report "
-        "to write, and approved plans for this month and next."
+        "the last three months done (shops finalized, defects, follow-up, calibration; the "
+        "older reports acknowledged, last month's to write), and approved plans for this "
+        "month (under way: the shops before today done or in review) and next."
     )
 
     def handle(self, *args, **options):
@@ -32,8 +33,11 @@ class Command(BaseCommand):
         for program in programs:
             shops = demo_history(program, staff)
             if shops:
-                self.stdout.write(f"{program.name}: last month done, {shops} shops.")
+                self.stdout.write(f"{program.name}: last three months done, {shops} shops.")
             plans = demo_plans(program, analyst=analyst, manager=manager)
             months = ", ".join(f"{p.month:%Y-%m}" for p in plans)
             self.stdout.write(f"{program.name}: approved plans for {months}.")
+            shops = demo_current_month(program, staff)
+            if shops:
+                self.stdout.write(f"{program.name}: this month under way, {shops} shops so far.")
         self.stdout.write("Demo data ready.")
