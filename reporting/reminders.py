@@ -23,7 +23,7 @@ from sampling.services import previous_month
 from .dates import report_due_day
 from .models import Kind
 from .notifications import notify
-from .reports import current_report
+from .reports import current_report, first_report_month
 
 MORNING_HOUR = 6  # today's shops go out from 06:00 in the program's zone
 WEEK_I_LAST_DAY = 7  # TLK-5.2.1.1: data and plan ready by the end of week I
@@ -282,6 +282,8 @@ def sweep_report(program: Program, now: datetime) -> int:
     overdue = local > due_on
     if not overdue and local < due_on - timedelta(days=program.report_reminder_days):
         return 0
+    if month < first_report_month(program):
+        return 0  # the program did not run yet that month
     report = current_report(program, month)
     if report is not None and (report.submitted_at is not None or report.revision > 0):
         return 0  # submitted (a correction's draft follows a submitted revision)

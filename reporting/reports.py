@@ -13,12 +13,14 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs.models import Membership, Program, Raci, Role, User
 from programs.months import add_months
+from sampling.models import SamplePlan
 
 from . import snapshot
 from .dates import report_due_at, report_due_day
@@ -221,20 +223,53 @@ def report_correct(*, report: MonthlyReport, user: User, reason: str) -> Monthly
     )
 
 
+def first_report_month(program: Program) -> date:
+    """The first month a report is owed for: the program's first planned month
+    (or first report), else the month it was created in. One query."""
+
+    def first(model):
+        months = model.objects.filter(program=program).order_by("month").values("month")
+        return Subquery(months[:1])
+
+    firsts = (
+        Program.objects.filter(pk=program.pk)
+        .values(plan=first(SamplePlan), report=first(MonthlyReport))
+        .get()
+    )
+    known = [m for m in firsts.values() if m is not None]
+    if known:
+        return min(known).replace(day=1)
+    return timezone.localtime(program.created_at, program.zone).date().replace(day=1)
+
+
 def report_months(program: Program, today: date, count: int = 12) -> list[dict]:
-    """The last `count` months with their newest report (or None), newest first:
-    the rows of the report list. Two queries."""
+    """The last `count` months with their newest report (or None), newest first,
+    from the program's first month on: the rows of the report list. Three queries."""
+    first = first_report_month(program)
     months = [add_months(today, -k) for k in range(1, count + 1)]
+    months = [m for m in months if m >= first]
     newest: dict[date, MonthlyReport] = {}
     for report in (
-        MonthlyReport.objects.filter(program=program, month__gte=months[-1])
+        MonthlyReport.objects.filter(
+            program=program, month__gte=max(first, add_months(today, -count))
+        )
         .select_related("submitted_by", "acknowledged_by")
         .order_by("month", "revision")
     ):
         newest[report.month] = report
-    return [
-        {"month": m, "report": newest.get(m), "due_on": report_due_day(program, m)} for m in months
-    ]
+    rows = []
+    for m in months:
+        report, due_on = newest.get(m), report_due_day(program, m)
+        sent = report is not None and (report.submitted_at is not None or report.revision > 0)
+        rows.append(
+            {
+                "month": m,
+                "report": report,
+                "due_on": due_on,
+                "overdue": due_on < today and not sent,
+            }
+        )
+    return rows
 
 
 def viewer_roles() -> frozenset[str]:

@@ -1,7 +1,7 @@
 """Report due / overdue reminders (PGD-4.7; issue: reminders): as of a time in
 the program's zone, across month ends and the due day, once per recipient."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
@@ -23,6 +23,9 @@ def _sweep(when: str) -> int:
 
 @pytest.fixture
 def people(pgd, member):
+    # The program ran in 2026 (reports are owed only from its first month), whatever
+    # the date the tests run on.
+    type(pgd).objects.filter(pk=pgd.pk).update(created_at=datetime(2026, 1, 1, tzinfo=UTC))
     return {
         "analyst": member(pgd, Role.QC_ANALYST, email="pic@example.com", language="id"),
         "analyst2": member(pgd, Role.QC_ANALYST, email="qca@example.com", language="en"),
@@ -94,3 +97,10 @@ def test_issue_8_done_when_the_command_as_of_the_3rd_fills_inbox_and_mail_once(
     english = next(m for m in mail.outbox if m.to == ["qca@example.com"])
     assert "due by 2027-01-05" in english.subject
     assert "due by" not in indonesian.subject and "2027-01-05" in indonesian.subject
+
+
+def test_no_reminder_for_a_month_before_the_program_ran(pgd, people):
+    type(pgd).objects.filter(pk=pgd.pk).update(created_at=datetime(2027, 1, 2, tzinfo=UTC))
+    assert _sweep("2027-01-03T00:00:00") == 0  # December 2026: the program did not exist
+    assert _sweep("2027-01-06T00:30:00") == 0
+    assert not Notification.objects.exists()

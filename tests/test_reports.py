@@ -320,3 +320,34 @@ def test_tlk_2_2_the_report_gives_the_overall_picture_and_the_improvement_input(
     assert {r.correct_solution for r in frozen.nonconformities} == {"y"}
     book = load_workbook(io.BytesIO(report.xlsx_file.open("rb").read()))
     assert book["Analysis"]["B2"].value == "Coaching solusi untuk tim A."
+
+
+def test_the_list_starts_at_the_programs_first_month_and_flags_overdue_ones(
+    client, tlk, people, month
+):
+    """December 2026 is the program's first planned month: no row for the months
+    before it, and a report not submitted past its due day is overdue."""
+    with time_machine.travel(datetime(2027, 3, 5, 3, 0, tzinfo=UTC), tick=False):
+        client.force_login(people["manager"])
+        rows = client.get(_url("report_list", tlk)).context["months"]
+    assert reports.first_report_month(tlk) == DEC
+    assert [(r["month"], r["overdue"]) for r in rows] == [
+        (date(2027, 2, 1), False),  # due by the end of today
+        (date(2027, 1, 1), True),
+        (DEC, True),
+    ]
+
+
+def test_a_program_without_plans_owes_reports_from_the_month_it_was_created(client, tlk, people):
+    type(tlk).objects.filter(pk=tlk.pk).update(created_at=datetime(2026, 11, 15, 3, tzinfo=UTC))
+    tlk.refresh_from_db()
+    assert reports.first_report_month(tlk) == date(2026, 11, 1)
+    with time_machine.travel(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), tick=False):
+        client.force_login(people["manager"])
+        response = client.get(_url("report_list", tlk))
+    assert response.context["months"] == []
+    assert "No month to report on yet" in response.content.decode()
+    with time_machine.travel(datetime(2026, 12, 3, 3, 0, tzinfo=UTC), tick=False):
+        client.force_login(people["manager"])
+        rows = client.get(_url("report_list", tlk)).context["months"]
+    assert [(r["month"], r["overdue"]) for r in rows] == [(date(2026, 11, 1), False)]
