@@ -206,6 +206,16 @@ def _given_times(*fields: tuple[type, str]):
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
+def _with_history(model, objs, *, when: str, user=None) -> None:
+    """One audit-trail row per bulk-created record, dated at its `when` field and
+    showing its last state (bulk_create skips simple-history's signals)."""
+    for obj in objs:
+        obj._history_date = getattr(obj, when)
+        if user is not None:
+            obj._history_user = user(obj)
+    model.history.bulk_history_create(objs, batch_size=BATCH, default_change_reason="seeded")
+
+
 def bench_programs():
     return Program.objects.filter(organization__name=BENCH_ORGANIZATION)
 
@@ -664,6 +674,12 @@ def _month_shops(
 
     with _given_times((Shop, "created_at"), (Shop, "updated_at")):
         Shop.objects.bulk_create(shops, batch_size=BATCH)
+    _with_history(
+        Shop,
+        shops,
+        when="updated_at",
+        user=lambda s: ctx.staff.analyst if s.state == ShopState.FINALIZED else None,
+    )
     for shop in shops:
         for parameter_id, value in shop_answers[shop.planned_shop_id].items():
             failing = value == engine.NOT_MET or value == "0"
@@ -802,6 +818,8 @@ def _follow_up(ctx: ProgramContext, finals: list[Shop], answers: list[Answer]) -
     with _given_times((Defect, "created_at"), (FollowUp, "created_at")):
         Defect.objects.bulk_create(defects, batch_size=BATCH)
         FollowUp.objects.bulk_create(items, batch_size=BATCH)
+    _with_history(Defect, defects, when="created_at")
+    _with_history(FollowUp, items, when="created_at")
     return len(defects), len(items)
 
 
@@ -967,6 +985,7 @@ def _reports(ctx: ProgramContext, months: list[date]) -> int:
         )
     with _given_times((MonthlyReport, "created_at"), (MonthlyReport, "updated_at")):
         MonthlyReport.objects.bulk_create(reports, batch_size=BATCH)
+    _with_history(MonthlyReport, reports, when="updated_at", user=lambda r: staff.manager)
     return len(reports)
 
 

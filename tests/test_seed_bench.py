@@ -68,6 +68,14 @@ def test_a_year_seeds_reproducibly():
     stored = shop.score
     rescore(shop)
     assert shop.score == stored
+    # Seeded records carry an audit-trail row dated when they were last changed.
+    trail = shop.history.earliest("history_date")
+    assert (trail.history_date, trail.state, trail.history_change_reason) == (
+        shop.updated_at,
+        ShopState.FINALIZED,
+        "seeded",
+    )
+    assert reports.first().history.exists()
     # The contact month went through the real importer.
     assert program.contact_imports.filter(row_count=2000, status="succeeded").exists()
 
