@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("reporting.urls_dashboards")),
     path("", include("reporting.urls_reports")),
     path("", include("reporting.urls_auditpack")),
+    path("", include("reporting.urls_retention")),
 ]
 
 if settings.DEBUG:

@@ -53,6 +53,13 @@ MENU: list[MenuEntry] = [
         "archive",
         frozenset({Role.MANAGER, Role.QC_ANALYST}),
     ),
+    MenuEntry(
+        REPORTING,
+        "retention",
+        _("Retention"),
+        "hourglass-split",
+        frozenset({Role.MANAGER, Role.QC_ANALYST}),
+    ),
     MenuEntry(SAMPLING, "agenda", _("My agenda"), "calendar-check", frozenset({Role.SHOPPER})),
     MenuEntry(
         SAMPLING,

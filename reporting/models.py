@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from programs.models import RecordType
+
 
 class Kind(models.TextChoices):
     SHOPS_TODAY = "shops_today", _("Today's shops")
@@ -117,7 +119,12 @@ class Preference(models.Model):
 
 
 class LegalHold(models.Model):
-    """Keeps one record past its retention period (an audit, a dispute, a claim)."""
+    """Keeps one record past its retention period (an audit, a dispute, a claim).
+
+    Placed and released through `reporting.retention.place_hold` /
+    `release_hold`; releasing deletes the row, and its history keeps who placed
+    and released it, when and why (the release reason is the history's change
+    reason), for ISO audits."""
 
     program = models.ForeignKey(
         "programs.Program",
@@ -125,8 +132,14 @@ class LegalHold(models.Model):
         related_name="legal_holds",
         verbose_name=_("program"),
     )
-    record_type = models.CharField(_("record type"), max_length=30)
+    record_type = models.CharField(_("record type"), max_length=30, choices=RecordType.choices)
     object_id = models.PositiveBigIntegerField(_("record id"))
+    description = models.CharField(
+        _("record"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the record was when the hold was placed, e.g. “plan 2024-10”."),
+    )
     reason = models.CharField(_("reason"), max_length=300)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,6 +150,9 @@ class LegalHold(models.Model):
         verbose_name=_("placed by"),
     )
     created_at = models.DateTimeField(_("placed"), auto_now_add=True)
+
+    # A release reason can be as long as a hold's reason (the default column holds 100).
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         verbose_name = _("legal hold")
@@ -162,7 +178,7 @@ class PurgeLog(models.Model):
         verbose_name=_("program"),
     )
     program_code = models.CharField(_("program code"), max_length=20)
-    record_type = models.CharField(_("record type"), max_length=30)
+    record_type = models.CharField(_("record type"), max_length=30, choices=RecordType.choices)
     object_id = models.PositiveBigIntegerField(_("record id"))
     description = models.CharField(_("record"), max_length=300)
     record_date = models.DateField(_("record date"))

@@ -498,6 +498,10 @@ TABLE: dict[str, Entry] = {
         program_page(ANALYST_AND_MANAGER, 404), args=lambda w: [w.program.code, w.audit_pack.pk]
     ),
     # (end of audit pack)
+    # --- reporting: retention (PGD-6, TLK-6) ------------------------------------------------
+    # The analyst reads it; only the manager places or releases a hold (an empty
+    # POST comes back with the form's error).
+    "retention": Entry(program_page(ANALYST_AND_MANAGER), post=program_page(MANAGER_ONLY, 200)),
 }
 
 

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views_retention as views
+
+urlpatterns = [
+    path("p/<str:code>/retention/", views.retention_page, name="retention"),
+]
