@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mysteryshop.widgets import DateInput
 from programs.models import Program
 from scoring.models import Shop, ShopState
 
@@ -68,7 +69,7 @@ class SessionForm(forms.ModelForm):
         model = CalibrationSession
         fields = ["held_on", "title", "kind", "related_shop", "agenda"]
         widgets = {
-            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "held_on": DateInput(),
             "agenda": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -187,7 +188,7 @@ class ActionForm(forms.ModelForm):
         fields = ["description", "owner", "due_on", "root_cause"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "due_on": forms.DateInput(attrs={"type": "date"}),
+            "due_on": DateInput(),
         }
 
     def __init__(self, *args, session: CalibrationSession, **kwargs):

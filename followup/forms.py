@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mysteryshop.widgets import DateInput
 from programs.models.library import FollowUpType
 
 
@@ -13,7 +14,7 @@ class AcknowledgeForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
     session_type = forms.ChoiceField(
         label=_("Session"),
         choices=[(k, v) for k, v in FollowUpType.choices if k != "coaching_or_sgd"],

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mysteryshop.uploads import xlsx_problem
+from mysteryshop.widgets import DateInput
 from programs.models import ContactReason, TimeSlot, User
 
 from .importer import SAMPLE_BYTES, XLSX_MAGIC, XLSX_MAX_UNCOMPRESSED
@@ -95,7 +96,7 @@ class PlanGenerateForm(forms.Form):
 
 
 class ShopRescheduleForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     slot = forms.ModelChoiceField(label=_("Slot"), queryset=TimeSlot.objects.none())
     reason = forms.CharField(label=_("Why"), max_length=300)
 

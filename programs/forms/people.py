@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from mysteryshop.widgets import DateInput
 from programs.importers import ALLOWED_EXTENSIONS
 from programs.models import Agent, Area, Channel, Role, Team, User
 
@@ -38,13 +39,6 @@ class ChannelMultipleChoiceField(ChannelChoiceMixin, forms.ModelMultipleChoiceFi
 
 class ChannelChoiceField(ChannelChoiceMixin, forms.ModelChoiceField):
     pass
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ProgramCodeForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mysteryshop.widgets import DateInput
 from programs.models import (
     Channel,
     DocumentRevision,
@@ -91,7 +92,7 @@ class ProgramRulesForm(forms.ModelForm):
             "form_code_ms_form",
             "form_code_execution",
         ]
-        widgets = {"effective_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"effective_date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,7 +207,7 @@ class ClosureForm(_ProgramScopedForm):
     class Meta:
         model = ProgramClosure
         fields = ["date", "reason"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date": DateInput()}
 
 
 class RetentionForm(_ProgramScopedForm):
@@ -220,7 +221,7 @@ class RevisionForm(_ProgramScopedForm):
         model = DocumentRevision
         fields = ["revision", "effective_date", "description"]
         widgets = {
-            "effective_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "effective_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
 
