@@ -190,10 +190,13 @@ def test_shopper_fills_a_binary_telkom_form_on_a_phone(page, live_server, login,
     expect(line.get_by_label("Correct solution")).to_have_value(
         "Sebutkan kuota, masa aktif dan harga paket"
     )
+    # Typed, then Submit tapped at once (the autosave still waiting): one tap submits,
+    # with what was just typed.
+    line.get_by_label("Correct solution").fill("Sebutkan kuota, masa aktif, harga dan aktivasi")
     page.locator(".shop-actions").get_by_role("button", name="Submit").click()
     expect(page.get_by_text("The form was submitted.")).to_be_visible()
     shop.refresh_from_db()
     assert shop.state == ShopState.SUBMITTED
     expect(page.locator("aside [data-score-total]")).to_have_text(_shown_score(shop))
     answer = shop.answers.get(parameter=wrong)
-    assert answer.correct_solution == "Sebutkan kuota, masa aktif dan harga paket"
+    assert answer.correct_solution == "Sebutkan kuota, masa aktif, harga dan aktivasi"

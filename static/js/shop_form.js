@@ -375,13 +375,17 @@
       event.preventDefault(); // a second click: the first one is on its way
       return;
     }
-    if (timer || inFlight) {
+    // An autosave still waiting is not needed: the POST carries every answer.
+    clearTimeout(timer);
+    timer = null;
+    if (inFlight) {
       // Let the autosave on its way finish first: the POST needs its version.
+      // (requestSubmit is ignored while the browser is still firing this
+      // event, so it is only called after the await.)
       event.preventDefault();
       const submitter = event.submitter;
-      clearTimeout(timer);
-      timer = null;
-      if (inFlight) await inFlight;
+      again = false;
+      while (inFlight) await inFlight;
       form.requestSubmit(submitter);
       return;
     }
