@@ -351,3 +351,15 @@ def test_a_program_without_plans_owes_reports_from_the_month_it_was_created(clie
         client.force_login(people["manager"])
         rows = client.get(_url("report_list", tlk)).context["months"]
     assert [(r["month"], r["overdue"]) for r in rows] == [(date(2026, 11, 1), False)]
+
+
+def test_a_mean_of_zero_is_shown_as_zero_not_as_missing(client, tlk, people, month):
+    """Shops all scored 0 (critical errors): the page says 0.00, not "—"."""
+    Shop.objects.filter(program=tlk).update(score=0, section_scores={"solution": "0.00"})
+    client.force_login(people["manager"])
+    response = client.get(_url("report_detail", tlk, "2026-12"))
+    figures = response.context["figures"]
+    assert figures.overall.mean == 0
+    html = response.content.decode()
+    assert "<strong>0.00</strong>" in html
+    assert '<td class="num">0.00</td>' in html  # the groups (teams, agents …)
