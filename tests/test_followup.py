@@ -4,6 +4,7 @@ TLK-5.5, 5.6.2)."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from followup import services
@@ -203,3 +204,32 @@ def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
     assert "Re-test of shop" in retest.change_reason
     again = sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
     assert again.shops.filter(retest_of=shop.planned_shop).count() == 1
+
+
+def test_the_item_list_says_a_retest_not_yet_done_is_planned(client, pgd, member):
+    """The walkthrough saw "(still below target)" beside a re-test still planned."""
+    from datetime import date
+
+    from sampling import services as sampling
+
+    from .sampling_data import contact_month
+
+    shop, analyst, agent = _finalize(pgd, member, fail=[5])
+    item = FollowUp.objects.get(shop=shop)
+    services.follow_up_log(
+        item=item,
+        user=agent.team.team_leader,
+        held_on=timezone.localdate(),
+        session_type="brief_debrief",
+        participants="",
+        notes="",
+        commitment="",
+        outcome="Paham",
+        retest_requested=True,
+    )
+    contact_month(pgd, date(2026, 12, 1))
+    sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
+    client.force_login(analyst)
+    html = client.get(reverse("follow_up_list", args=[pgd.code])).content.decode()
+    assert "still below target" not in html and "fixed" not in html
+    assert ": planned" in html
