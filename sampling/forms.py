@@ -32,11 +32,23 @@ class MonthField(forms.DateField):
 
 class ContactImportForm(forms.Form):
     month = MonthField(label=_("Month of the data"), help_text=_("Usually last month (N-1)."))
-    file = forms.FileField(
-        label=_("File (CSV or XLSX)"),
-        help_text=_("One row per contact; see the columns below. Up to %(mb)s MB.")
-        % {"mb": MAX_UPLOAD_MB},
-    )
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Interpolated here, in the request's language (at import it froze in English).
+        self.fields["file"].help_text = _(
+            "One row per contact; see the columns below. Up to %(mb)s MB."
+        ) % {"mb": MAX_UPLOAD_MB}
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        if month > timezone.localdate().replace(day=1):
+            raise forms.ValidationError(
+                _("%(month)s has not begun yet: contact data is imported once its month is over.")
+                % {"month": f"{month:%Y-%m}"}
+            )
+        return month
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -201,11 +201,16 @@ def shop_save(*, shop: Shop, user: User, data: ShopInput, version: int) -> Shop:
     return shop
 
 
+CLOCK_SKEW = timedelta(minutes=5)  # a shopper's clock a little ahead of the server's
+
+
 def submit_errors(shop: Shop) -> dict[str, str]:
     """What stops a shop from being submitted: {field or 'answer-<id>': message}."""
     errors = {}
     if not shop.executed_at:
         errors["executed_at"] = _("Give the time the contact started.")
+    elif shop.executed_at > timezone.now() + CLOCK_SKEW:
+        errors["executed_at"] = _("The contact cannot have started in the future.")
     if not shop.channel_id:
         errors["channel_id"] = _("Choose the channel you used.")
     if not shop.agent_id and not shop.agent_not_identified:

@@ -53,7 +53,7 @@ def _open_from_agenda(page, live_server, program, planned):
 
 
 def _fill_execution_record(page, agent):
-    page.get_by_label("Contact started at").fill("2026-12-02T09:15")
+    page.get_by_label("Contact started at").fill("2026-11-02T09:15")
     page.get_by_label("Number or handle used").fill("1500569")
     page.get_by_label("Search the agents").fill("a1")
     page.get_by_label("Search the agents").press("Enter")
@@ -148,7 +148,7 @@ def test_shopper_fills_a_weighted_pegadaian_form_on_a_desktop(
     assert shop.events.count() == 1
     assert 0 < shop.score < 100
     expect(page.locator("aside [data-score-total]")).to_have_text(live)
-    assert shop.executed_at.isoformat() == "2026-12-02T02:15:00+00:00"
+    assert shop.executed_at.isoformat() == "2026-11-02T02:15:00+00:00"
     assert shop.agent == agent and shop.duration_seconds == 400
     expect(page.locator(f"#answer-{params[0].pk}-met")).to_be_disabled()
 

@@ -1,8 +1,9 @@
 """Contact data pages: upload, progress, errors, review, reason mapping."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -164,3 +165,20 @@ def test_a_broker_outage_leaves_the_import_waiting_not_broken(
     response = _upload(client, pgd, CSV, django_capture_on_commit_callbacks)
     assert response.status_code == 302
     assert ContactImport.objects.get().status == ImportStatus.PENDING
+
+
+@time_machine.travel(datetime(2026, 11, 22, 3, 0, tzinfo=UTC), tick=False)
+def test_a_month_not_begun_is_refused_next_to_the_month(client, pgd, member):
+    """The walkthrough imported December's contacts on 22 November without a word."""
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    response = client.post(
+        reverse("contact_import_list", args=[pgd.code]),
+        {"month": "2026-12", "file": SimpleUploadedFile("dec.csv", b"timestamp\n")},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not ContactImport.objects.exists()
+    assert "2026-12 has not begun yet" in html and 'value="2026-12"' in html
+    # The file's help text is in the request's language (it froze in English at import).
+    client.force_login(member(pgd, Role.QC_ANALYST, language="id"))
+    html = client.get(reverse("contact_import_list", args=[pgd.code])).content.decode()
+    assert "One row per contact" not in html

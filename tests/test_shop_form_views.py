@@ -53,7 +53,7 @@ def _form_data(shop, agent, *, answers=None, version=None, action="save", **fiel
     data = {
         "version": shop.version if version is None else version,
         "action": action,
-        "executed_at": "2026-12-02T09:15",
+        "executed_at": "2026-11-02T09:15",
         "channel": shop.planned_shop.channel_id,
         "contact_handle": "1500569",
         "agent": agent.pk,
@@ -196,13 +196,13 @@ def test_save_draft_stores_the_execution_record_in_the_program_time_zone(client,
     response = client.post(_url("shop_form", shop), data)
     assert response.status_code == 302
     shop.refresh_from_db()
-    assert shop.executed_at == datetime(2026, 12, 2, 2, 15, tzinfo=UTC)  # 09:15 in Jakarta
+    assert shop.executed_at == datetime(2026, 11, 2, 2, 15, tzinfo=UTC)  # 09:15 in Jakarta
     assert shop.duration_seconds == 4 * 60 + 35
     assert shop.agent == agent and shop.recognised == "no"
     assert shop.answers.get().value == "met"
     assert shop.state == ShopState.DRAFT
     body = client.get(_url("shop_form", shop)).content.decode()
-    assert 'value="2026-12-02T09:15"' in body
+    assert 'value="2026-11-02T09:15"' in body
     assert 'name="duration_secs" value="35"' in body
 
 
@@ -536,7 +536,7 @@ def test_not_executed_after_submit_is_refused_with_a_message(client, started):
 
 def _fill(shop, shopper, agent):
     data = services.ShopInput(
-        executed_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC),
+        executed_at=datetime(2026, 11, 2, 2, 0, tzinfo=UTC),
         channel_id=shop.planned_shop.channel_id,
         agent_id=agent.pk,
         recognised="no",

@@ -128,6 +128,21 @@ def test_tlk_3_and_tlk_5_3_2_the_execution_record_names_the_agent_contacted(star
     assert {"executed_at", "agent_id", "recognised"} <= set(exc.value.message_dict)
 
 
+def test_a_contact_started_in_the_future_cannot_be_submitted(started):
+    shop, shopper, agent = started
+    data = _filled(shop, agent)
+    data.executed_at = timezone.now() + timedelta(hours=1)
+    shop = services.shop_save(shop=shop, user=shopper, data=data, version=shop.version)
+    with pytest.raises(ValidationError) as exc:
+        services.shop_submit(shop=shop, user=shopper, version=shop.version)
+    assert exc.value.message_dict["executed_at"] == [
+        "The contact cannot have started in the future."
+    ]
+    data.executed_at = timezone.now() + timedelta(minutes=2)  # a clock a little ahead
+    shop = services.shop_save(shop=shop, user=shopper, data=data, version=shop.version)
+    assert services.shop_submit(shop=shop, user=shopper, version=shop.version).submitted_at
+
+
 def test_two_editors_do_not_overwrite_each_other(started):
     shop, shopper, agent = started
     loaded = shop.version
