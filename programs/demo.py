@@ -110,6 +110,10 @@ def _demo_user(demo: DemoUser) -> User:
 
 
 def _demo_people(program: Program, users: dict[str, User]) -> None:
+    # The areas of the demo's contact data (sampling.demo_data), so a program that
+    # picks its top reasons per area (TLK-5.1.2) plans each of them.
+    for code, name in [("bandung", "Bandung"), ("surabaya", "Surabaya")]:
+        Area.objects.get_or_create(program=program, code=code, defaults={"name": name})
     if program.agents.exists():
         return
     area, _ = Area.objects.get_or_create(

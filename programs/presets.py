@@ -120,6 +120,7 @@ PRESETS = {
             "monthly_sample_size": 56,  # PGD-4.4 / 5.1.5
             "sample_size_is_minimum": False,
             "top_n_reasons": 10,  # PGD-4.3 / 5.1.4
+            "top_reasons_per_area": False,  # PGD-4.3: one program-wide top 10
             "min_shops_per_band": 0,
             "execution_pattern": "sessions_per_week",
             "sessions_per_week": 4,  # PGD-4.5 / 5.2.1
@@ -215,6 +216,7 @@ PRESETS = {
             "monthly_sample_size": 40,  # TLK-5.2.1.2: at least 40
             "sample_size_is_minimum": True,
             "top_n_reasons": 5,  # TLK-5.1.2
+            "top_reasons_per_area": True,  # TLK-5.1.2: adjusted to the skills of each area
             "min_shops_per_band": 1,  # TLK-5.2.1.3: morning, midday, afternoon and night
             "execution_pattern": "weeks_of_month",
             "sessions_per_week": None,

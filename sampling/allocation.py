@@ -5,7 +5,8 @@ tie-breaking, so anyone can check a plan by hand:
 
 1. top_reasons: count contacts per reason; the top N by count, ties broken
    by name, are the sampling frame.
-2. allocate: strata are reason × time band. Each stratum's exact quota is
+2. allocate: strata are reason × time band (area × reason × time band when
+   the frame is per area, TLK-5.1.2). Each stratum's exact quota is
    n × its contacts ÷ the frame's contacts. Integer sizes by largest
    remainder (Hamilton): every stratum gets the floor of its quota, and the
    seats left go to the largest remainders (ties: larger population, then the
@@ -37,6 +38,7 @@ class Stratum:
     band: str
     population: int
     order: tuple = ()  # the deterministic tie-break key, e.g. (reason name, band order)
+    area: str = ""  # per-area frames (TLK-5.1.2): the stratum's area; "" for none
 
 
 @dataclass(frozen=True)

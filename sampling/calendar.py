@@ -59,6 +59,8 @@ def shops_ics(shops, *, program, host: str, now: datetime | None = None) -> str:
             "channel": shop.channel.name,
             "scenario": scenario,
         }
+        if shop.area_id:  # a per-area plan (TLK-5.1.2)
+            description += " " + _("Area: %(area)s.") % {"area": shop.area.name}
         lines += [
             "BEGIN:VEVENT",
             f"UID:shop-{shop.pk}@{host}",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from programs.models import (
+    Area,
     Channel,
     ContactReason,
     InteractionCategory,
@@ -157,7 +158,21 @@ PLAN_NOTES = {
         "and channel."
     ),
     "no_shopper": _("The program has no shopper yet: the shops are unassigned."),
+    "area_fallback": _(
+        "The program picks the top reasons per area (TLK-5.1.2), but the contact data has "
+        "no area: the frame is program-wide."
+    ),
+    "area_blank": _("%(n)s contacts have no area: they form the group “Other / unknown area”."),
+    "area_unknown": _(
+        "%(n)s contacts have an area that matches none of the program's areas (%(areas)s): "
+        "they form the group “Other / unknown area”. Add the missing areas under Areas to "
+        "plan them on their own."
+    ),
 }
+
+# The group of contacts whose area is blank or matches none of the program's areas,
+# in a plan whose frame is per area (stored as area = NULL).
+OTHER_AREA = _("Other / unknown area")
 
 
 class PlanStatus(models.TextChoices):
@@ -188,6 +203,14 @@ class SamplePlan(models.Model):
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
     frame_total = models.PositiveIntegerField(_("contacts in the frame"), default=0)
+    frame_per_area = models.BooleanField(
+        _("frame per area"),
+        default=False,
+        help_text=_(
+            "The top reasons were picked in each area (TLK-5.1.2); strata are "
+            "area × reason × time band."
+        ),
+    )
     notes = models.JSONField(
         _("notes"),
         default=list,
@@ -240,10 +263,20 @@ class SamplePlan(models.Model):
 
 
 class PlanStratum(models.Model):
-    """One stratum (reason × time band) with the numbers anyone can check."""
+    """One stratum (reason × time band, or area × reason × time band when the
+    plan's frame is per area) with the numbers anyone can check."""
 
     plan = models.ForeignKey(
         SamplePlan, on_delete=models.CASCADE, related_name="strata", verbose_name=_("plan")
+    )
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Empty: a program-wide frame, or the other / unknown area group."),
     )
     reason = models.ForeignKey(
         ContactReason, on_delete=models.PROTECT, related_name="+", verbose_name=_("reason")
@@ -267,13 +300,29 @@ class PlanStratum(models.Model):
         verbose_name_plural = _("strata")
         ordering = ["plan", "order"]
         constraints = [
+            # NULL area (program-wide frame, or the other / unknown area group): one
+            # stratum per reason and band; with an area, one per area, reason and band.
             models.UniqueConstraint(
-                fields=["plan", "reason", "band"], name="stratum_unique_reason_band"
+                fields=["plan", "reason", "band"],
+                condition=models.Q(area__isnull=True),
+                name="stratum_unique_reason_band",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "area", "reason", "band"],
+                condition=models.Q(area__isnull=False),
+                name="stratum_unique_area_reason_band",
             ),
         ]
 
     def __str__(self):
+        if self.area_id:
+            return f"{self.area} × {self.reason} × {self.band}"
         return f"{self.reason} × {self.band}"
+
+    @property
+    def area_label(self) -> str:
+        """The area's name, or the other / unknown group (meaningful on per-area plans)."""
+        return self.area.name if self.area_id else str(OTHER_AREA)
 
 
 class ShopStatus(models.TextChoices):
@@ -291,6 +340,15 @@ class PlannedShop(models.Model):
     )
     stratum = models.ForeignKey(
         PlanStratum, on_delete=models.CASCADE, related_name="shops", verbose_name=_("stratum")
+    )
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="planned_shops",
+        verbose_name=_("area"),
+        help_text=_("The stratum's area when the plan's frame is per area (TLK-5.1.2)."),
     )
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")

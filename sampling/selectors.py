@@ -11,7 +11,7 @@ from programs.models import Program, TimeSlot, User
 
 from . import scheduling
 from .allocation import top_reasons
-from .models import ContactImport, ContactStat, PlannedShop, PlanStatus
+from .models import OTHER_AREA, ContactImport, ContactStat, PlannedShop, PlanStatus, PlanStratum
 
 WEEKDAYS = range(1, 8)
 HOURS = range(24)
@@ -190,7 +190,14 @@ def plan_progress(plan, today: date) -> tuple[list[ProgressRow], list[ProgressRo
 
     shops = list(
         PlannedShop.objects.filter(plan=plan)
-        .values("date", "status", "stratum__reason__name", "stratum__band__name", "stratum__order")
+        .values(
+            "date",
+            "status",
+            "stratum__reason__name",
+            "stratum__band__name",
+            "stratum__order",
+            "stratum__area__name",
+        )
         .order_by("date")
     )
     weeks: dict[int, list] = {}
@@ -198,6 +205,9 @@ def plan_progress(plan, today: date) -> tuple[list[ProgressRow], list[ProgressRo
     for s in shops:
         weeks.setdefault(scheduling.week_of_month(s["date"]), []).append(s)
         key = (s["stratum__order"], s["stratum__reason__name"], s["stratum__band__name"])
+        if plan.frame_per_area:  # the same reason and band can be a stratum of several areas
+            area = s["stratum__area__name"] or str(OTHER_AREA)
+            key = (s["stratum__order"], f"{area} · {key[1]}", key[2])
         strata.setdefault(key, []).append(s)
 
     def row(label, items):
@@ -210,7 +220,43 @@ def plan_progress(plan, today: date) -> tuple[list[ProgressRow], list[ProgressRo
     return week_rows, stratum_rows, row(_("Total"), shops)
 
 
+@dataclass(frozen=True)
+class AreaStrata:
+    """The strata of one area of a per-area plan (TLK-5.1.2), with its subtotal."""
+
+    label: str  # the area's name, or the other / unknown area group
+    strata: list[PlanStratum]
+    population: int
+    share: float  # of the frame's contacts
+    quota: float  # the exact quotas added up: sample size × share
+    allocated: int
+
+
+def strata_by_area(plan, strata: list[PlanStratum]) -> list[AreaStrata]:
+    """A per-area plan's strata (read with their area) grouped by area in the
+    plan's order, each group with its subtotal; no query."""
+    groups: dict[int | None, list[PlanStratum]] = {}
+    for stratum in strata:
+        groups.setdefault(stratum.area_id, []).append(stratum)
+    result = []
+    for rows in groups.values():
+        population = sum(s.population for s in rows)
+        share = population / plan.frame_total if plan.frame_total else 0.0
+        result.append(
+            AreaStrata(
+                label=rows[0].area_label,
+                strata=rows,
+                population=population,
+                share=share,
+                quota=plan.sample_size * share,
+                allocated=sum(s.allocated for s in rows),
+            )
+        )
+    return result
+
+
 AGENDA_RELATED = (
+    "area",
     "slot__band",
     "stratum__reason",
     "stratum__band",

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from programs import calendar as program_calendar
 from programs.models import (
+    Area,
     Channel,
     ContactReason,
     ExecutionPattern,
@@ -129,24 +131,35 @@ def plan_generate(
     rng = random.Random(seed)
     notes: list[dict] = []  # codes + values, worded when shown (models.PLAN_NOTES)
 
+    columns = ["reason_id", "channel_id", "weekday", "hour"]
+    if program.top_reasons_per_area:
+        columns.append("area")
     stats = list(
         ContactStat.objects.filter(contact_import=source)
-        .values("reason_id", "channel_id", "weekday", "hour")
+        .values(*columns)
         .annotate(n=Sum("count"))
-        .order_by("reason_id", "channel_id", "weekday", "hour")
+        .order_by(*columns)
     )
     unmapped = sum(s["n"] for s in stats if s["reason_id"] is None)
     if unmapped:
         notes.append({"code": "unmapped", "n": unmapped})
+    # The frame's groups: one per area when the rule asks for it and the data has
+    # areas (TLK-5.1.2), else a single program-wide group. Group key: an Area's pk,
+    # or None (program-wide; or the other / unknown area group of a per-area frame).
+    per_area, group_of, area_order = _area_groups(program, stats, notes)
     reasons = {r.pk: r for r in ContactReason.objects.filter(program=program)}
-    per_reason = Counter()
+    per_reason: dict = defaultdict(Counter)
     for s in stats:
         if s["reason_id"] is not None:
-            per_reason[reasons[s["reason_id"]].name] += s["n"]
-    top = allocation.top_reasons(per_reason, program.top_n_reasons)
-    if not top:
+            per_reason[group_of(s)][reasons[s["reason_id"]].name] += s["n"]
+    # The top N of each group, ties broken by name, are the frame.
+    in_frame = {
+        (group, name)
+        for group, counts in per_reason.items()
+        for name, _count in allocation.top_reasons(counts, program.top_n_reasons)
+    }
+    if not in_frame:
         raise ValidationError(_("The contact data has no contact with a known reason."))
-    top_names = {name for name, _count in top}
 
     bands = list(TimeBand.objects.filter(program=program).order_by("order", "start_hour"))
     slots = list(TimeSlot.objects.filter(program=program).select_related("band"))
@@ -181,20 +194,21 @@ def plan_generate(
         band_of_hour[hour] = band
 
     population: Counter = Counter()
-    channel_mix: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    channel_mix: dict[tuple, Counter] = defaultdict(Counter)
     left_out: Counter = Counter()
     frame_all = 0
     for s in stats:
         reason = reasons.get(s["reason_id"])
-        if reason is None or reason.name not in top_names:
+        group = group_of(s)
+        if reason is None or (group, reason.name) not in in_frame:
             continue
         frame_all += s["n"]
         band = band_of_hour[s["hour"]]
         if band is None or band.pk not in usable:
             left_out[band.name if band else "—"] += s["n"]
             continue
-        population[(reason.pk, band.pk)] += s["n"]
-        channel_mix[(reason.pk, band.pk)][s["channel_id"]] += s["n"]
+        population[(group, reason.pk, band.pk)] += s["n"]
+        channel_mix[(group, reason.pk, band.pk)][s["channel_id"]] += s["n"]
     for band_name, n in sorted(left_out.items()):
         notes.append(
             {
@@ -211,9 +225,15 @@ def plan_generate(
             reason=str(reason_id),
             band=str(band_id),
             population=n,
-            order=(reasons[reason_id].name, band_order[band_id]),
+            # A program-wide frame keeps its key; a per-area one sorts by area first.
+            order=(
+                (area_order[group], reasons[reason_id].name, band_order[band_id])
+                if per_area
+                else (reasons[reason_id].name, band_order[band_id])
+            ),
+            area="" if group is None else str(group),
         )
-        for (reason_id, band_id), n in population.items()
+        for (group, reason_id, band_id), n in population.items()
     ]
     strata_in.sort(key=lambda s: s.order)
     try:
@@ -251,12 +271,14 @@ def plan_generate(
         seed=seed,
         sample_size=program.monthly_sample_size,
         frame_total=sum(population.values()),
+        frame_per_area=per_area,
         notes=notes,
         created_by=user,
     )
     strata = PlanStratum.objects.bulk_create(
         PlanStratum(
             plan=plan,
+            area_id=int(a.stratum.area) if a.stratum.area else None,
             reason_id=int(a.stratum.reason),
             band_id=int(a.stratum.band),
             population=a.stratum.population,
@@ -282,7 +304,7 @@ def plan_generate(
     shops = []
     gaps = 0
     for number, (stratum, session) in enumerate(zip(seats, placed, strict=True), start=1):
-        mix = channel_mix[(stratum.reason_id, stratum.band_id)]
+        mix = channel_mix[(stratum.area_id, stratum.reason_id, stratum.band_id)]
         channel_id = _draw_channel(mix, scorecard_channels, rng)
         options = scenarios.get((stratum.reason_id, channel_id), [])
         scenario = rng.choice(options) if options else None
@@ -291,6 +313,7 @@ def plan_generate(
             PlannedShop(
                 plan=plan,
                 stratum=stratum,
+                area_id=stratum.area_id,
                 channel_id=channel_id,
                 scenario=scenario,
                 date=session.day,
@@ -317,6 +340,46 @@ def plan_generate(
     return plan
 
 
+AREAS_NAMED = 5  # unknown areas named in the plan's note; the rest are counted
+
+
+def _area_groups(
+    program: Program, stats: list[dict], notes: list[dict]
+) -> tuple[bool, Callable[[dict], int | None], dict]:
+    """How the frame is grouped: (per_area, group_of(stat) -> key, key -> sort key).
+
+    Per area only when the program's rule asks for it and the data has an area
+    on some row; the data's area text is matched to the program's areas by code
+    or name, case-insensitively. Rows whose area is blank or unknown form the
+    other / unknown group (key None), so no contact silently leaves the frame.
+    """
+    if not program.top_reasons_per_area:
+        return False, lambda s: None, {None: ()}
+    if not any(s["area"].strip() for s in stats):
+        notes.append({"code": "area_fallback"})
+        return False, lambda s: None, {None: ()}
+    areas = list(Area.objects.filter(program=program).order_by("pk"))
+    lookup = {a.name.strip().lower(): a.pk for a in areas}
+    lookup.update({a.code.strip().lower(): a.pk for a in areas})  # a code wins over a name
+    matched = {text: lookup.get(text.strip().lower()) for text in {s["area"] for s in stats}}
+    unknown, blank = Counter(), 0
+    for s in stats:
+        if not s["area"].strip():
+            blank += s["n"]
+        elif matched[s["area"]] is None:
+            unknown[s["area"].strip()] += s["n"]
+    if blank:
+        notes.append({"code": "area_blank", "n": blank})
+    if unknown:
+        names = sorted(unknown, key=lambda t: (-unknown[t], t))
+        shown = ", ".join(names[:AREAS_NAMED]) + (" …" if len(names) > AREAS_NAMED else "")
+        notes.append({"code": "area_unknown", "n": sum(unknown.values()), "areas": shown})
+    # Areas by name, the other / unknown group last.
+    order = {a.pk: (0, a.name.lower(), a.pk) for a in areas}
+    order[None] = (1, "", 0)
+    return True, lambda s: matched[s["area"]], order
+
+
 def _retest_shops(plan, strata, sessions, numbered: int, rng) -> list[PlannedShop]:
     """Shops re-testing last month's defects: same scenario and channel, in the
     original's time band, on top of the sample (not counted in the allocation)."""
@@ -329,19 +392,22 @@ def _retest_shops(plan, strata, sessions, numbered: int, rng) -> list[PlannedSho
             pk__in=[r.planned_shop_id for r in requests]
         ).select_related("stratum")
     }
-    by_key = {(s.reason_id, s.band_id): s for s in strata}
+    by_key = {(s.area_id, s.reason_id, s.band_id): s for s in strata}
     shops = []
     for request in requests:
         original = originals.get(request.planned_shop_id)
         if original is None:
             continue
-        key = (original.stratum.reason_id, original.stratum.band_id)
+        # On a per-area plan the re-test stays in the original's area.
+        area_id = original.area_id if plan.frame_per_area else None
+        key = (area_id, original.stratum.reason_id, original.stratum.band_id)
         stratum = by_key.get(key)
         if stratum is None:  # the reason left the frame: a stratum of its own, 0 allocated
             stratum = PlanStratum.objects.create(
                 plan=plan,
-                reason_id=key[0],
-                band_id=key[1],
+                area_id=key[0],
+                reason_id=key[1],
+                band_id=key[2],
                 population=0,
                 share=0,
                 quota=0,
@@ -349,12 +415,13 @@ def _retest_shops(plan, strata, sessions, numbered: int, rng) -> list[PlannedSho
                 order=len(by_key) + len(shops),
             )
             by_key[key] = stratum
-        band_sessions = [s for s in sessions if s.band == str(key[1])] or sessions
+        band_sessions = [s for s in sessions if s.band == str(key[2])] or sessions
         session = rng.choice(band_sessions)
         shops.append(
             PlannedShop(
                 plan=plan,
                 stratum=stratum,
+                area_id=stratum.area_id,
                 channel_id=original.channel_id,
                 scenario_id=original.scenario_id,
                 date=session.day,

@@ -66,6 +66,26 @@ def test_tlk_5_2_1_3_every_band_gets_a_shop():
         assert floor(a.quota) <= a.allocated <= ceil(a.quota)
 
 
+def test_tlk_5_1_2_per_area_strata_share_one_frame():
+    # Area × reason × band: the same reason and band in two areas are two strata;
+    # shares are of the whole frame (40 + 40 + 20 = 100). Quotas 2, 2, 1 → 5 shops.
+    strata = [
+        Stratum("Tagihan", "morning", 40, order=((0, "bandung"), "Tagihan", 0), area="2"),
+        Stratum("Tagihan", "morning", 40, order=((0, "jakarta"), "Tagihan", 0), area="1"),
+        Stratum("Lambat", "morning", 20, order=((1, ""), "Lambat", 0), area=""),
+    ]
+    result = allocate(strata, 5)
+    assert [(a.stratum.area, a.share, a.allocated) for a in result] == [
+        ("2", Fraction(2, 5), 2),
+        ("1", Fraction(2, 5), 2),
+        ("", Fraction(1, 5), 1),
+    ]
+    # Equal remainders (0.5 each on 3 shops): the area's key decides, not the input order.
+    for ordered in (strata[:2], strata[1::-1]):
+        won = {a.stratum.area: a.allocated for a in allocate(ordered, 3)}
+        assert won == {"2": 2, "1": 1}
+
+
 def test_coverage_impossible_is_explained():
     strata = [Stratum("A", b, 10) for b in ["m", "d", "a", "n"]]
     with pytest.raises(AllocationError, match="cannot give each"):

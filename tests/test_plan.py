@@ -185,3 +185,11 @@ def test_unassigned_shops_are_assigned_evenly_later(pgd, member):
     assert services.plan_assign_evenly(plan=plan) == 56
     load = Counter(PlannedShop.objects.filter(plan=plan).values_list("shopper", flat=True))
     assert sorted(load.values()) == [28, 28]
+
+
+def test_tlk_5_1_2_without_areas_in_the_data_the_frame_is_program_wide(tlk_plan):
+    # The Telkom preset picks its top reasons per area; the synthetic data has none.
+    assert tlk_plan.program.top_reasons_per_area and not tlk_plan.frame_per_area
+    assert tlk_plan.notes[0] == {"code": "area_fallback"}
+    assert len(set(tlk_plan.strata.values_list("reason", flat=True))) == 5
+    assert not tlk_plan.strata.exclude(area=None).exists()

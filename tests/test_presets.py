@@ -165,6 +165,11 @@ def test_tlk_5_2_1_2_at_least_40_samples(tlk):
     assert tlk.sample_size_is_minimum is True
 
 
+def test_tlk_5_1_2_top_reasons_adjusted_to_each_area(tlk, pgd):
+    assert tlk.top_reasons_per_area is True
+    assert pgd.top_reasons_per_area is False
+
+
 def test_tlk_5_1_2_top_5_reasons_with_fcr_and_escalated_complaints(tlk):
     assert tlk.top_n_reasons == 5
     assert list(tlk.categories.values_list("code", flat=True)) == [

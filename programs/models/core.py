@@ -166,6 +166,16 @@ class Program(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text=_("How many of last month's most frequent reasons form the sampling frame."),
     )
+    top_reasons_per_area = models.BooleanField(
+        _("top reasons per area"),
+        default=False,
+        help_text=_(
+            "TLK-5.1.2: pick the top-N reasons in each area separately, matching the "
+            "contact data's area column to the program's areas by code or name. Contacts "
+            "of an unknown or blank area form an 'other / unknown area' group. Without "
+            "area data the frame stays program-wide."
+        ),
+    )
 
     min_shops_per_band = models.PositiveSmallIntegerField(
         _("minimum shops per time band"),

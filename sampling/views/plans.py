@@ -74,7 +74,7 @@ def plan_detail(request, code, month):
         program=program,
         month=month_from_url(month),
     )
-    strata = list(plan.strata.select_related("reason__category", "band"))
+    strata = list(plan.strata.select_related("area", "reason__category", "band"))
     shops = list(plan.shops.select_related(*SHOP_RELATED))
     weeks = _calendar_weeks(plan.month, shops)
     return render(
@@ -84,6 +84,7 @@ def plan_detail(request, code, month):
             "program": program,
             "plan": plan,
             "strata": strata,
+            "area_groups": selectors.strata_by_area(plan, strata) if plan.frame_per_area else [],
             "shops": shops,
             "weeks": weeks,
             "can_plan": bool(program.user_roles & PLANNERS) and not plan.is_frozen,
