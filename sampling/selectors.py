@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,15 @@ from programs.models import Program, TimeSlot, User
 
 from . import scheduling
 from .allocation import top_reasons
-from .models import OTHER_AREA, ContactImport, ContactStat, PlannedShop, PlanStatus, PlanStratum
+from .models import (
+    OTHER_AREA,
+    ContactImport,
+    ContactStat,
+    PlannedShop,
+    PlanStatus,
+    PlanStratum,
+    ShopStatus,
+)
 
 WEEKDAYS = range(1, 8)
 HOURS = range(24)
@@ -186,7 +194,6 @@ def plan_progress(plan, today: date) -> tuple[list[ProgressRow], list[ProgressRo
 
     Two queries whatever the size of the plan.
     """
-    from .models import PlannedShop, ShopStatus
 
     shops = list(
         PlannedShop.objects.filter(plan=plan)
@@ -266,13 +273,30 @@ AGENDA_RELATED = (
 )
 
 
-def shopper_shops(program: Program, user: User, since: date) -> QuerySet[PlannedShop]:
-    """A shopper's own shops of approved plans from `since` on, in date and slot
-    order: the agenda page, its calendar feed and the shopper's dashboard."""
+def _shopper_queryset(program: Program, user: User) -> QuerySet[PlannedShop]:
     return (
         PlannedShop.objects.filter(
-            plan__program=program, shopper=user, date__gte=since, plan__status=PlanStatus.APPROVED
+            plan__program=program, shopper=user, plan__status=PlanStatus.APPROVED
         )
         .select_related(*AGENDA_RELATED)
         .order_by("date", "slot__start", "number")
+    )
+
+
+def shopper_shops(program: Program, user: User, since: date) -> QuerySet[PlannedShop]:
+    """A shopper's own shops of approved plans from `since` on, in date and slot
+    order: the agenda page, its calendar feed and the shopper's dashboard."""
+    return _shopper_queryset(program, user).filter(date__gte=since)
+
+
+OVERDUE_DAYS = 31  # how far back the agenda looks for shops left undone
+
+
+def shopper_overdue(program: Program, user: User, today: date) -> QuerySet[PlannedShop]:
+    """A shopper's shops whose day has passed (within OVERDUE_DAYS) and that are
+    neither done nor cancelled: still to fill in, or to report as not made."""
+    return _shopper_queryset(program, user).filter(
+        date__lt=today,
+        date__gte=today - timedelta(days=OVERDUE_DAYS),
+        status__in=[ShopStatus.PLANNED, ShopStatus.RESCHEDULE],
     )

@@ -191,3 +191,27 @@ def test_plan_pages_have_constant_query_counts(client, pgd, tlk, member):
     services.plan_generate(program=tlk, month=DEC, user=None, seed=1)
     for before, url in zip(small, urls, strict=True):
         assert_same_query_count(before, page_queries(client, url))
+
+
+@time_machine.travel(date(2026, 12, 20), tick=False)
+def test_the_agenda_lists_the_shoppers_overdue_shops_first(client, pgd, member, plan):
+    """A shop whose day passed undone stays on the shopper's agenda (the walkthrough
+    saw them vanish while the supervisor counted them behind plan)."""
+    services.plan_approve(plan=plan, user=member(pgd, Role.MANAGER))
+    shopper = plan.shops.exclude(shopper=None).first().shopper
+    mine = PlannedShop.objects.filter(plan=plan, shopper=shopper)
+    past = list(mine.filter(date__lt=date(2026, 12, 20)).order_by("date", "number"))
+    assert len(past) >= 3
+    done, cancelled, *missed = past
+    PlannedShop.objects.filter(pk=done.pk).update(status=ShopStatus.DONE)
+    PlannedShop.objects.filter(pk=cancelled.pk).update(status=ShopStatus.CANCELLED)
+    client.force_login(shopper)
+    response = client.get(reverse("agenda", args=[pgd.code]))
+    overdue = response.context["overdue_shops"]
+    assert [s.pk for s in overdue] == [s.pk for s in missed]
+    html = response.content.decode()
+    assert html.index('id="overdue"') < html.index('id="today-title"')
+    # Done, the section goes.
+    PlannedShop.objects.filter(pk__in=[s.pk for s in missed]).update(status=ShopStatus.DONE)
+    html = client.get(reverse("agenda", args=[pgd.code])).content.decode()
+    assert 'id="overdue"' not in html

@@ -191,11 +191,12 @@ def shop_edit(request, code, pk):
 
 @login_required
 def agenda(request, code):
-    """The signed-in shopper's shops: today, this week, and later."""
+    """The signed-in shopper's shops: overdue, today, this week, and later."""
     program = get_program_for(request.user, code, roles={Role.SHOPPER})
     today = _today(program)
     week_end = today + timedelta(days=6 - today.weekday())
     shops = list(selectors.shopper_shops(program, request.user, today)[:200])
+    overdue = list(selectors.shopper_overdue(program, request.user, today)[:100])
     feed = services.calendar_feed_for(program=program, user=request.user)
     feed_url = request.build_absolute_uri(f"/ics/{feed.token}.ics")
     return render(
@@ -203,6 +204,7 @@ def agenda(request, code):
         "sampling/plans/agenda.html",
         {
             "program": program,
+            "overdue_shops": overdue,
             "today_shops": [s for s in shops if s.date == today],
             "week_shops": [s for s in shops if today < s.date <= week_end],
             "later_shops": [s for s in shops if s.date > week_end],
