@@ -29,12 +29,19 @@ READERS = frozenset(
 def defect_inbox(request, code):
     """Defects to acknowledge (PGD-5.3.2, TLK-5.6.2); overdue ones flagged."""
     program = get_program_for(request.user, code, roles=READERS)
+    return _defect_inbox(request, program)
+
+
+def _defect_inbox(request, program, *, failed=None):
+    """The inbox page; `failed` = (defect id, message, comment typed) shows an
+    acknowledgement's error under its own comment box, with the text kept."""
     status = request.GET.get("status", "open")
     defects = selectors.defects_for(program, request.user)
     if status in DefectStatus.values:
         defects = defects.filter(status=status)
     page = Paginator(defects.order_by("due_on", "pk"), 25).get_page(request.GET.get("page"))
     today = timezone.localdate(timezone.now(), program.zone)
+    failed_pk, error, typed = failed or (None, "", "")
     return render(
         request,
         "followup/defects.html",
@@ -45,6 +52,9 @@ def defect_inbox(request, code):
             "statuses": DefectStatus.choices,
             "today": today,
             "form": AcknowledgeForm(),
+            "failed_pk": failed_pk,
+            "failed_error": error,
+            "failed_comment": typed,
         },
     )
 
@@ -57,12 +67,17 @@ def defect_acknowledge(request, code, pk):
     form = AcknowledgeForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(_("Say what you did with the agent."))
+            if not request.POST.get("comment", "").strip():
+                raise ValidationError(_("Say what you did with the agent."))
+            raise ValidationError(form.errors["comment"])
         services.defect_acknowledge(
             defect=defect, user=request.user, comment=form.cleaned_data["comment"]
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        # Shown under this defect's own box, with what was typed (never a banner
+        # that leaves the team leader guessing which defect it meant).
+        failed = (defect.pk, " ".join(exc.messages), request.POST.get("comment", ""))
+        return _defect_inbox(request, program, failed=failed)
     except PermissionDenied:
         messages.error(request, _("Only the agent's team leader or supervisor acknowledges it."))
     else:

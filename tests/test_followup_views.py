@@ -55,8 +55,16 @@ def test_acknowledge_from_the_inbox(client, pgd, member, failed):
     defect = Defect.objects.filter(shop=shop).first()
     client.force_login(agent.team.team_leader)
     url = reverse("defect_acknowledge", args=[pgd.code, defect.pk])
-    response = client.post(url, {"comment": ""}, follow=True)
-    assert "Say what you did with the agent." in response.content.decode()
+    response = client.post(url, {"comment": "   "})
+    assert response.status_code == 200  # the page again, the error under this defect's box
+    html = response.content.decode()
+    assert f'id="ack-{defect.pk}-error">Say what you did with the agent.</div>' in html
+    assert html.count("Say what you did with the agent.") == 1
+    too_long = "x" * 5000
+    response = client.post(url, {"comment": too_long})
+    html = response.content.decode()
+    assert response.status_code == 200 and too_long in html  # the text typed is kept
+    assert "at most 2000 characters" in html
     client.post(url, {"comment": "Coaching singkat saat briefing"})
     defect.refresh_from_db()
     assert defect.status == DefectStatus.ACKNOWLEDGED
