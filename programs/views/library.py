@@ -42,6 +42,7 @@ def reason_list(request, code):
             "program": program,
             "reasons": reasons,
             "can_edit": bool(program.user_roles & EDIT_LIBRARY),
+            "can_read_scenarios": bool(program.user_roles & READ_SCENARIOS),
         },
     )
 
