@@ -7,3 +7,8 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -53,6 +53,7 @@ from .models import (
     SamplePlan,
     ShopStatus,
 )
+from .signals import plan_generated
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +338,7 @@ def plan_generate(
     if notes != plan.notes:
         plan.notes = notes
         plan.save(update_fields=["notes"])
+    transaction.on_commit(lambda: plan_generated.send(sender=SamplePlan, plan=plan, user=user))
     return plan
 
 

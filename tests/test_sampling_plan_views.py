@@ -215,3 +215,38 @@ def test_the_agenda_lists_the_shoppers_overdue_shops_first(client, pgd, member, 
     PlannedShop.objects.filter(pk__in=[s.pk for s in missed]).update(status=ShopStatus.DONE)
     html = client.get(reverse("agenda", args=[pgd.code])).content.decode()
     assert 'id="overdue"' not in html
+
+
+def test_the_managers_are_told_a_generated_plan_waits_for_approval(
+    client, pgd, member, django_capture_on_commit_callbacks
+):
+    """Found in the walkthrough: nothing told the manager a draft was waiting."""
+    from reporting.models import Kind, Notification
+
+    manager = member(pgd, Role.MANAGER, email="manajer@example.com", language="id")
+    analyst = member(pgd, Role.QC_ANALYST, full_name="Andi Analyst")
+    contact_month(pgd, NOV)
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("plan_list", args=[pgd.code]), {"month": "2026-12"})
+    told = Notification.objects.get(kind=Kind.PLAN_TO_APPROVE)
+    assert told.user == manager and told.url == "/p/PGD/sampling/plans/2026-12/"
+    assert "2026-12" in told.title and "Andi Analyst" in told.body
+    assert "menunggu persetujuan" in told.title  # in the manager's language
+    with django_capture_on_commit_callbacks(execute=True):  # regenerated: told once
+        client.post(reverse("plan_action", args=[pgd.code, "2026-12"]), {"action": "regenerate"})
+    assert Notification.objects.filter(kind=Kind.PLAN_TO_APPROVE).count() == 1
+
+
+def test_a_plan_approved_in_the_same_transaction_tells_nobody(pgd, member):
+    from django.db import transaction
+    from django.test import TestCase
+
+    from reporting.models import Notification
+
+    manager = member(pgd, Role.MANAGER)
+    contact_month(pgd, NOV)
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        plan = services.plan_generate(program=pgd, month=DEC, user=None, seed=3)
+        services.plan_approve(plan=plan, user=manager)
+    assert not Notification.objects.exists()
