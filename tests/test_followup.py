@@ -233,3 +233,8 @@ def test_the_item_list_says_a_retest_not_yet_done_is_planned(client, pgd, member
     html = client.get(reverse("follow_up_list", args=[pgd.code])).content.decode()
     assert "still below target" not in html and "fixed" not in html
     assert ": planned" in html
+    # The plan counts it apart from the sample (56 + 1, not "57" here and "56" there).
+    html = client.get(reverse("plan_list", args=[pgd.code])).content.decode()
+    assert f"{pgd.monthly_sample_size} <span" in html and "+ 1 re-test</span>" in html
+    html = client.get(reverse("plan_detail", args=[pgd.code, "2027-01"])).content.decode()
+    assert html.count('<span class="badge text-bg-info">re-test</span>') == 1

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -56,6 +57,7 @@ def plan_list(request, code):
     plans = list(
         SamplePlan.objects.filter(program=program)
         .select_related("approved_by")
+        .annotate(retests=Count("shops", filter=Q(shops__retest_of__isnull=False)))
         .order_by("-month")[:36]
     )
     return render(
