@@ -380,7 +380,7 @@ def _local(value: datetime | None, program: Program) -> datetime | None:
 def plan_xlsx(program: Program, plan: SamplePlan) -> bytes:
     """The plan as its page shows it: the facts, the allocation anyone can
     check by hand, and every planned shop with what became of it."""
-    strata = list(plan.strata.select_related("reason__category", "band"))
+    strata = list(plan.strata.select_related("reason__category", "band", "area"))
     shops = list(
         PlannedShop.objects.filter(plan=plan)
         .select_related(
@@ -421,6 +421,7 @@ def plan_xlsx(program: Program, plan: SamplePlan) -> bytes:
             Sheet(
                 title=_("Strata"),
                 headers=[
+                    _("Area"),
                     _("Reason"),
                     _("Category"),
                     _("Time band"),
@@ -432,6 +433,7 @@ def plan_xlsx(program: Program, plan: SamplePlan) -> bytes:
                 ],
                 rows=[
                     [
+                        s.area_label if plan.frame_per_area else "",
                         s.reason.name,
                         s.reason.category.name,
                         s.band.name,
@@ -443,8 +445,8 @@ def plan_xlsx(program: Program, plan: SamplePlan) -> bytes:
                     ]
                     for s in strata
                 ],
-                widths=[34, 18, 14, 12, 10, 12, 10, 12],
-                number_formats={4: "0.0000", 5: "0.0000"},
+                widths=[20, 34, 18, 14, 12, 10, 12, 10, 12],
+                number_formats={5: "0.0000", 6: "0.0000"},
             ),
             Sheet(
                 title=_("Shops"),

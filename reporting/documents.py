@@ -133,12 +133,19 @@ def report_sheets(figures: MonthlyFigures, report: MonthlyReport | None) -> list
         ],
         Sheet(
             _("Coverage"),
-            [_("Contact reason"), _("Time band"), _("Planned"), _("Done"), _("Uncovered")],
             [
-                [s.reason, s.band, s.planned, s.done, _("yes") if s.uncovered else ""]
+                _("Area"),
+                _("Contact reason"),
+                _("Time band"),
+                _("Planned"),
+                _("Done"),
+                _("Uncovered"),
+            ],
+            [
+                [s.area, s.reason, s.band, s.planned, s.done, _("yes") if s.uncovered else ""]
                 for s in figures.coverage
             ],
-            widths=[36, 20, 10, 10, 12],
+            widths=[20, 36, 20, 10, 10, 12],
         ),
         Sheet(
             _("Defect Pareto"),

@@ -156,6 +156,7 @@ class StratumCoverage:
     planned: int
     done: int
     uncovered: bool  # planned but no finalized shop
+    area: str = ""  # on a plan framed per area (TLK-5.1.2): the stratum's area
 
 
 @dataclass(frozen=True)
@@ -292,12 +293,17 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
             planned=Count("shops", distinct=True),
             done=Count("shops", filter=Q(shops__shop__state=ShopState.FINALIZED), distinct=True),
         )
-        .select_related("reason", "band")
+        .select_related("reason", "band", "area", "plan")
         .order_by("order")
     )
     figures.coverage = [
         StratumCoverage(
-            s.reason.name, s.band.name, s.planned, s.done, s.planned > 0 and s.done == 0
+            s.reason.name,
+            s.band.name,
+            s.planned,
+            s.done,
+            s.planned > 0 and s.done == 0,
+            s.area_label if s.plan.frame_per_area else "",
         )
         for s in strata
     ]

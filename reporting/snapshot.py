@@ -59,7 +59,13 @@ def dump(figures: MonthlyFigures) -> dict:
         **{name: _groups(getattr(figures, name)) for name in GROUPS},
         "critical_rates": figures.critical_rates,
         "coverage": [
-            {"reason": s.reason, "band": s.band, "planned": s.planned, "done": s.done}
+            {
+                "reason": s.reason,
+                "band": s.band,
+                "planned": s.planned,
+                "done": s.done,
+                "area": s.area,
+            }
             for s in figures.coverage
         ],
         "pareto": [
@@ -109,7 +115,12 @@ def load(program: Program, data: dict) -> MonthlyFigures:
         critical_rates=data["critical_rates"],
         coverage=[
             StratumCoverage(
-                s["reason"], s["band"], s["planned"], s["done"], s["planned"] > 0 and not s["done"]
+                s["reason"],
+                s["band"],
+                s["planned"],
+                s["done"],
+                s["planned"] > 0 and not s["done"],
+                s.get("area", ""),  # snapshots frozen before areas have none
             )
             for s in data["coverage"]
         ],

@@ -443,3 +443,21 @@ def test_only_the_manager_changes_the_rule(client, pgd, member, role):
     body = client.get(url).content.decode()
     field = body.split('name="top_reasons_per_area"')[1].split(">")[0]
     assert "disabled" in field
+
+
+def test_the_months_figures_name_the_area_of_each_stratum(telkom, area_plan):
+    """The report's coverage table and the dashboard tell the areas' strata apart;
+    the frozen snapshot keeps them."""
+    from reporting import snapshot
+    from reporting.figures import monthly_figures
+
+    figures = monthly_figures(telkom, DEC)
+    areas = {c.area for c in figures.coverage}
+    assert areas and "" not in areas
+    assert {"Jakarta", "Bandung"} & areas
+    assert snapshot.load(telkom, snapshot.dump(figures)).coverage == figures.coverage
+    # A program-wide plan leaves the area empty.
+    telkom.top_reasons_per_area = False
+    telkom.save()
+    services.plan_generate(program=telkom, month=DEC, user=None, seed=5)
+    assert {c.area for c in monthly_figures(telkom, DEC).coverage} == {""}
