@@ -250,3 +250,16 @@ def test_a_plan_approved_in_the_same_transaction_tells_nobody(pgd, member):
         plan = services.plan_generate(program=pgd, month=DEC, user=None, seed=3)
         services.plan_approve(plan=plan, user=manager)
     assert not Notification.objects.exists()
+
+
+@time_machine.travel(date(2026, 11, 22), tick=False)
+def test_the_generate_form_suggests_the_first_month_without_an_approved_plan(client, pgd, member):
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    url = reverse("plan_list", args=[pgd.code])
+    assert client.get(url).context["form"].initial["month"] == "2026-11"
+    contact_month(pgd, date(2026, 10, 1))
+    manager = member(pgd, Role.MANAGER)
+    services.plan_approve(
+        plan=services.plan_generate(program=pgd, month=NOV, user=None, seed=1), user=manager
+    )
+    assert client.get(url).context["form"].initial["month"] == "2026-12"

@@ -295,3 +295,29 @@ def test_setup_pages_have_constant_query_counts(client, pgd, member, page):
         reverse("program_settings", args=[pgd.code]), _rules_post(pgd, monthly_sample_size=57)
     )
     assert_same_query_count(small, page_queries(client, url))
+
+
+def test_the_rules_form_keeps_the_effective_date_in_indonesian_and_the_trail_shows_iso(
+    client, pgd, member
+):
+    """Walkthrough: opening the rules in Indonesian and saving erased the date."""
+    from datetime import date
+
+    pgd.effective_date = date(2019, 6, 19)
+    pgd.save()
+    manager = member(pgd, Role.MANAGER, language="id")
+    client.force_login(manager)
+    html = client.get(reverse("program_settings", args=[pgd.code])).content.decode()
+    assert 'value="2019-06-19"' in html
+    client.post(
+        reverse("program_settings", args=[pgd.code]),
+        _rules_post(pgd, effective_date="2019-06-19", monthly_sample_size=60),
+    )
+    pgd.refresh_from_db()
+    assert pgd.effective_date == date(2019, 6, 19)
+    client.post(
+        reverse("program_settings", args=[pgd.code]),
+        _rules_post(pgd, effective_date="2020-01-02", monthly_sample_size=60),
+    )
+    body = client.get(reverse("program_history", args=[pgd.code])).content.decode()
+    assert "2019-06-19 → 2020-01-02" in body

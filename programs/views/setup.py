@@ -2,6 +2,7 @@
 and new programs from a preset."""
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -352,6 +353,15 @@ class AuditEntry:
     changes: list[tuple[str, object, object]]
 
 
+def _iso(value):
+    """Dates in the audit trail as everywhere else: ISO, in every language."""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return value
+
+
 def audit_entries(program: Program, *, limit: int = AUDIT_LIMIT) -> list[AuditEntry]:
     """The latest changes to the program's audited records, newest first.
 
@@ -376,7 +386,7 @@ def audit_entries(program: Program, *, limit: int = AUDIT_LIMIT) -> list[AuditEn
             if old is not None:
                 delta = row.diff_against(old, excluded_fields=m2m)
                 changes = [
-                    (str(model._meta.get_field(c.field).verbose_name), c.old, c.new)
+                    (str(model._meta.get_field(c.field).verbose_name), _iso(c.old), _iso(c.new))
                     for c in delta.changes
                 ]
             previous[row.id] = row

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import READ_SCHEDULE, get_program_for
 from programs.models import Role
-from programs.months import month_from_url
+from programs.months import add_months, month_from_url
 
 from .. import calendar, selectors, services
 from ..forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
-from ..models import CalendarFeed, PlannedShop, SamplePlan
+from ..models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
 
 PLANNERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # generate, adjust
 APPROVERS = frozenset({Role.MANAGER})  # approve (PGD-4.1: the Accountable)
@@ -34,12 +34,26 @@ def _today(program) -> date:
     return timezone.localtime(timezone.now(), program.zone).date()
 
 
+def _month_to_plan(program) -> date:
+    """The form's suggestion: the first month from this one on without an approved
+    plan (suggesting an approved month only earned 'cannot be regenerated')."""
+    month = _today(program).replace(day=1)
+    approved = set(
+        SamplePlan.objects.filter(
+            program=program, month__gte=month, status=PlanStatus.APPROVED
+        ).values_list("month", flat=True)
+    )
+    while month in approved:
+        month = add_months(month, 1)
+    return month
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_list(request, code):
     program = get_program_for(request.user, code, roles=READ_SCHEDULE)
     can_plan = bool(program.user_roles & PLANNERS)
-    initial_month = request.GET.get("month") or (_today(program).replace(day=1)).strftime("%Y-%m")
+    initial_month = request.GET.get("month") or f"{_month_to_plan(program):%Y-%m}"
     form = PlanGenerateForm(request.POST or None, initial={"month": initial_month})
     if request.method == "POST":
         if not can_plan:
