@@ -171,18 +171,10 @@ def test_team_leader_logs_the_session(pgd, member):
     assert item.status == FollowUpStatus.DONE and item.retest_requested
 
 
-def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
-    from datetime import date
-
-    from sampling import services as sampling
-    from sampling.models import PlannedShop
-
-    from .sampling_data import contact_month
-
-    shop, _analyst, agent = _finalize(pgd, member, fail=[5])  # a December 2026 shop
-    item = FollowUp.objects.get(shop=shop)
+def _ask_for_a_retest(shop, agent) -> None:
+    """The team leader logs the coaching session of `shop` and asks for a re-test."""
     services.follow_up_log(
-        item=item,
+        item=FollowUp.objects.get(shop=shop),
         user=agent.team.team_leader,
         held_on=timezone.localdate(),
         session_type="brief_debrief",
@@ -192,6 +184,18 @@ def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
         outcome="Paham",
         retest_requested=True,
     )
+
+
+def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
+    from datetime import date
+
+    from sampling import services as sampling
+    from sampling.models import PlannedShop
+
+    from .sampling_data import contact_month
+
+    shop, _analyst, agent = _finalize(pgd, member, fail=[5])  # a December 2026 shop
+    _ask_for_a_retest(shop, agent)
     contact_month(pgd, date(2026, 12, 1))
     from django.utils import translation
 
@@ -215,18 +219,7 @@ def test_the_item_list_says_a_retest_not_yet_done_is_planned(client, pgd, member
     from .sampling_data import contact_month
 
     shop, analyst, agent = _finalize(pgd, member, fail=[5])
-    item = FollowUp.objects.get(shop=shop)
-    services.follow_up_log(
-        item=item,
-        user=agent.team.team_leader,
-        held_on=timezone.localdate(),
-        session_type="brief_debrief",
-        participants="",
-        notes="",
-        commitment="",
-        outcome="Paham",
-        retest_requested=True,
-    )
+    _ask_for_a_retest(shop, agent)
     contact_month(pgd, date(2026, 12, 1))
     sampling.plan_generate(program=pgd, month=date(2027, 1, 1), user=None, seed=9)
     client.force_login(analyst)
