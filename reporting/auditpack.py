@@ -41,7 +41,7 @@ from followup.selectors import recap_rows
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
 from programs.models import Parameter, Program, Role, User
 from programs.months import add_months
-from sampling.models import PlannedShop, SamplePlan
+from sampling.models import OTHER_AREA, PlannedShop, SamplePlan
 from scoring.models import Shop, ShopState
 from scoring.selectors import SHOP_RELATED, ShopRecord, answer_label, is_not_met, shop_record
 
@@ -392,6 +392,7 @@ def plan_xlsx(program: Program, plan: SamplePlan) -> bytes:
             "shopper",
             "retest_of",
             "shop",
+            "area",
         )
         .order_by("date", "slot__start", "number")
     )
@@ -465,16 +466,17 @@ def plan_xlsx(program: Program, plan: SamplePlan) -> bytes:
                     _("Score"),
                     _("Re-test of"),
                     _("Reason for the last change"),
+                    _("Area"),
                 ],
-                rows=[_plan_shop_row(p) for p in shops],
-                widths=[7, 12, 13, 12, 30, 16, 14, 30, 20, 14, 16, 8, 9, 30],
+                rows=[_plan_shop_row(p, per_area=plan.frame_per_area) for p in shops],
+                widths=[7, 12, 13, 12, 30, 16, 14, 30, 20, 14, 16, 8, 9, 30, 20],
                 number_formats={1: "yyyy-mm-dd", 11: "0.00"},
             ),
         ]
     )
 
 
-def _plan_shop_row(planned: PlannedShop) -> list:
+def _plan_shop_row(planned: PlannedShop, *, per_area: bool) -> list:
     shop = getattr(planned, "shop", None)
     return [
         planned.number,
@@ -491,6 +493,7 @@ def _plan_shop_row(planned: PlannedShop) -> list:
         shop.score if shop else None,
         planned.retest_of.number if planned.retest_of_id else None,
         planned.change_reason,
+        (planned.area.name if planned.area_id else str(OTHER_AREA)) if per_area else "",
     ]
 
 

@@ -461,3 +461,19 @@ def test_the_months_figures_name_the_area_of_each_stratum(telkom, area_plan):
     telkom.save()
     services.plan_generate(program=telkom, month=DEC, user=None, seed=5)
     assert {c.area for c in monthly_figures(telkom, DEC).coverage} == {""}
+
+
+def test_the_audit_packs_plan_sheets_name_the_areas(telkom, area_plan):
+    import io
+
+    from openpyxl import load_workbook
+
+    from reporting.auditpack import plan_xlsx
+
+    book = load_workbook(io.BytesIO(plan_xlsx(telkom, area_plan)))
+    strata, shops = book["Strata"], book["Shops"]
+    assert strata.cell(1, 1).value == "Area" and shops.cell(1, shops.max_column).value == "Area"
+    stratum_areas = {strata.cell(r, 1).value for r in range(2, strata.max_row + 1)}
+    shop_areas = {shops.cell(r, shops.max_column).value for r in range(2, shops.max_row + 1)}
+    assert {"Jakarta", "Bandung"} & stratum_areas and None not in stratum_areas
+    assert shop_areas <= stratum_areas
