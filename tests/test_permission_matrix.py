@@ -398,10 +398,10 @@ TABLE: dict[str, Entry] = {
     # --- followup ----------------------------------------------------------------------
     "defect_inbox": Entry(program_page(NOT_SHOPPER)),
     # The world's team leader leads the defect's team; its supervisor supervises it.
-    "defect_acknowledge": Entry(
+    "defect_acknowledge": Entry(  # an empty POST: the inbox again, the error under the box
         POST_ONLY,
         args=on("defect"),
-        post=program_page(TEAM_LEADERS_AND_SUPERVISORS, Redirect("defect_inbox")),
+        post=program_page(TEAM_LEADERS_AND_SUPERVISORS, 200),
     ),
     "follow_up_list": Entry(program_page(NOT_SHOPPER)),
     "follow_up_log": Entry(
