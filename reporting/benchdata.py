@@ -1090,6 +1090,14 @@ def seed_bench(
 DEMO_MONTHS = 3  # months of history the demo's dashboards and reports show
 
 
+def _demo_context(program: Program, staff: Staff, seed: int, month: date) -> ProgramContext:
+    """As of the start of today, one random stream per program and month."""
+    today = timezone.localdate()
+    now = timezone.make_aware(datetime.combine(today, dtime(0)))
+    rng = random.Random(f"{seed}:{program.code}:demo:{month:%Y-%m}")
+    return _context(program, staff, rng, today, now)
+
+
 def demo_history(program: Program, staff: Staff, *, seed: int = DEFAULT_SEED) -> int:
     """The demo's last DEMO_MONTHS months, done the way the bench does it: each a
     plan (from synthetic counts of the month before when no data was imported),
@@ -1097,17 +1105,13 @@ def demo_history(program: Program, staff: Staff, *, seed: int = DEFAULT_SEED) ->
     items, and a calibration session. The older months' reports are submitted
     and acknowledged; last month's is left for the analyst to write.
     Idempotent: a month that has a plan already is left alone. Returns the shops made."""
-    today = timezone.localdate()
-    current = today.replace(day=1)
-    now = timezone.make_aware(datetime.combine(today, dtime(0)))
+    current = timezone.localdate().replace(day=1)
     made = 0
     for back in range(DEMO_MONTHS, 0, -1):
         month = add_months(current, -back)
         if SamplePlan.objects.filter(program=program, month=month).exists():
             continue
-        ctx = _context(
-            program, staff, random.Random(f"{seed}:{program.code}:demo:{month:%Y-%m}"), today, now
-        )
+        ctx = _demo_context(program, staff, seed, month)
         data_month = sampling.previous_month(month)
         with transaction.atomic():
             if sampling.latest_import(program, data_month) is None:
@@ -1127,14 +1131,10 @@ def demo_current_month(program: Program, staff: Staff, *, seed: int = DEFAULT_SE
     """This month as on a working day: the shops dated before today executed (most
     finalized, some waiting for review, returned or still drafts), the rest ahead.
     Idempotent: a month with shops is left alone. Returns the shops made."""
-    today = timezone.localdate()
-    current = today.replace(day=1)
+    current = timezone.localdate().replace(day=1)
     plan = SamplePlan.objects.filter(program=program, month=current).first()
     if plan is None or Shop.objects.filter(planned_shop__plan=plan).exists():
         return 0
-    now = timezone.make_aware(datetime.combine(today, dtime(0)))
-    ctx = _context(
-        program, staff, random.Random(f"{seed}:{program.code}:demo:{current:%Y-%m}"), today, now
-    )
+    ctx = _demo_context(program, staff, seed, current)
     with transaction.atomic():
         return _month_shops(ctx, plan, current, shapes=False)["shops"]

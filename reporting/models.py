@@ -286,6 +286,11 @@ class MonthlyReport(models.Model):
     def frozen(self) -> bool:
         return self.status != ReportStatus.DRAFT
 
+    @property
+    def sent(self) -> bool:
+        """Submitted, or a correction's draft following a submitted revision."""
+        return self.submitted_at is not None or self.revision > 0
+
 
 class PackStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")

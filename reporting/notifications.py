@@ -138,3 +138,17 @@ def _send(notification: Notification) -> None:
 
 def kinds_for_preferences() -> list[tuple[str, str]]:
     return list(Kind.choices)
+
+
+def members(program: Program, *roles: str) -> list[User]:
+    """The program's active members in any of `roles`."""
+    return list(
+        User.objects.filter(
+            memberships__program=program, memberships__role__in=roles, is_active=True
+        ).distinct()
+    )
+
+
+def notify_each(users, **reminder) -> int:
+    """The same notification to each of `users`; how many were made (not made before)."""
+    return sum(bool(notify(user=user, **reminder)) for user in users)

@@ -8,7 +8,7 @@ from sampling.models import PlanStatus, SamplePlan
 from sampling.signals import plan_generated
 
 from .models import Kind
-from .reminders import _members, _notify_each
+from .notifications import members, notify_each
 
 
 def on_plan_generated(sender, plan: SamplePlan, user=None, **kwargs) -> int:
@@ -19,8 +19,8 @@ def on_plan_generated(sender, plan: SamplePlan, user=None, **kwargs) -> int:
         return 0  # approved in the same breath (the demo, the bench) or gone
     program, month = plan.program, f"{plan.month:%Y-%m}"
     by = (user.get_full_name() or user.email) if user else _("the system")
-    return _notify_each(
-        _members(program, Role.MANAGER),
+    return notify_each(
+        members(program, Role.MANAGER),
         kind=Kind.PLAN_TO_APPROVE,
         occasion=f"{program.pk}:{month}",  # once a month, however often it is regenerated
         program=program,

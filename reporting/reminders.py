@@ -22,24 +22,11 @@ from sampling.services import previous_month
 
 from .dates import report_due_day
 from .models import Kind
-from .notifications import notify
+from .notifications import members, notify, notify_each
 from .reports import current_report, first_report_month
 
 MORNING_HOUR = 6  # today's shops go out from 06:00 in the program's zone
 WEEK_I_LAST_DAY = 7  # TLK-5.2.1.1: data and plan ready by the end of week I
-
-
-def _members(program: Program, *roles: str) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__program=program, memberships__role__in=roles, is_active=True
-        ).distinct()
-    )
-
-
-def _notify_each(users, **reminder) -> int:
-    """The same reminder to each of `users`; how many were made (not made before)."""
-    return sum(bool(notify(user=user, **reminder)) for user in users)
 
 
 def sweep_shops_today(program: Program, now: datetime) -> int:
@@ -188,8 +175,8 @@ def sweep_progress(program: Program, now: datetime) -> int:
             % {"done": done, "due": done + behind, "month": f"{plan.month:%Y-%m}"},
         )
 
-    return _notify_each(
-        _members(program, Role.SUPERVISOR),
+    return notify_each(
+        members(program, Role.SUPERVISOR),
         kind=Kind.PROGRESS_BEHIND,
         occasion=f"{plan.pk}:{week.year}-W{week.week}",
         program=program,
@@ -207,11 +194,11 @@ def sweep_week_one(program: Program, now: datetime) -> int:
         return 0
     month = local.date().replace(day=1)
     made = 0
-    people = _members(program, Role.QC_ANALYST, Role.MANAGER)
+    people = members(program, Role.QC_ANALYST, Role.MANAGER)
     if not ContactImport.objects.filter(
         program=program, month=previous_month(month), status="succeeded"
     ).exists():
-        made += _notify_each(
+        made += notify_each(
             people,
             kind=Kind.DATA_MISSING,
             occasion=f"{program.pk}:{month:%Y-%m}",
@@ -227,7 +214,7 @@ def sweep_week_one(program: Program, now: datetime) -> int:
     if not SamplePlan.objects.filter(
         program=program, month=month, status=PlanStatus.APPROVED
     ).exists():
-        made += _notify_each(
+        made += notify_each(
             people,
             kind=Kind.PLAN_NOT_APPROVED,
             occasion=f"{program.pk}:{month:%Y-%m}",
@@ -254,8 +241,8 @@ def sweep_calibration(program: Program, now: datetime) -> int:
     ).exists()
     if held:
         return 0
-    return _notify_each(
-        _members(program, Role.QC_ANALYST, Role.MANAGER),
+    return notify_each(
+        members(program, Role.QC_ANALYST, Role.MANAGER),
         kind=Kind.CALIBRATION_MISSING,
         occasion=f"{program.pk}:{month:%Y-%m}",
         program=program,
@@ -285,13 +272,13 @@ def sweep_report(program: Program, now: datetime) -> int:
     if month < first_report_month(program):
         return 0  # the program did not run yet that month
     report = current_report(program, month)
-    if report is not None and (report.submitted_at is not None or report.revision > 0):
-        return 0  # submitted (a correction's draft follows a submitted revision)
+    if report is not None and report.sent:
+        return 0
     period, due = f"{month:%Y-%m}", f"{due_on:%Y-%m-%d}"
     url = reverse("report_detail", args=[program.code, period])
     if overdue:
-        return _notify_each(
-            _members(program, Role.QC_ANALYST, Role.MANAGER),
+        return notify_each(
+            members(program, Role.QC_ANALYST, Role.MANAGER),
             kind=Kind.REPORT_OVERDUE,
             occasion=f"{program.pk}:{period}",
             program=program,
@@ -307,8 +294,8 @@ def sweep_report(program: Program, now: datetime) -> int:
                 % {"due": due},
             ),
         )
-    return _notify_each(
-        _members(program, Role.QC_ANALYST),
+    return notify_each(
+        members(program, Role.QC_ANALYST),
         kind=Kind.REPORT_DUE,
         occasion=f"{program.pk}:{period}",
         program=program,

@@ -260,7 +260,7 @@ def report_months(program: Program, today: date, count: int = 12) -> list[dict]:
     rows = []
     for m in months:
         report, due_on = newest.get(m), report_due_day(program, m)
-        sent = report is not None and (report.submitted_at is not None or report.revision > 0)
+        sent = report is not None and report.sent
         rows.append(
             {
                 "month": m,
