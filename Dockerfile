@@ -36,8 +36,9 @@ COPY . .
 # app user); only var/ (beat schedule) and media/ are writable.
 RUN python manage.py compilemessages --ignore='.venv/*' \
  && DJANGO_ENV=production \
-    DJANGO_SECRET_KEY=build-time-only-not-a-secret \
+    DJANGO_SECRET_KEY=build-time-only-not-a-secret-just-long-enough-for-the-check \
     DJANGO_ALLOWED_HOSTS=localhost \
+    SITE_URL=http://localhost \
     python manage.py collectstatic --noinput \
  && mkdir -p /app/var /app/media \
  && chown -R app:app /app/var /app/media

@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Tests run in parallel when the machine has more than one CPU; PYTEST_ARGS
+# overrides (PYTEST_ARGS="" runs them in one process, in a random order too).
+PYTEST_ARGS ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -gt 1 ] && echo "-n auto")
 
 .PHONY: run test install lint format messages lock worker clean bench bench-pages
 
@@ -23,7 +26,9 @@ run: install
 	$(PY) manage.py load_demo
 	@scripts/run-dev
 
-## make test: lint, format check and the whole test suite.
+## make test: lint, format check and the whole test suite, in parallel and in a
+## random order (pytest-randomly prints the seed: repeat an order with
+## PYTEST_ARGS="-p randomly --randomly-seed=N", turn it off with -p no:randomly).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -38,7 +38,21 @@ else:
         "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
     )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public address every e-mail, worker message and calendar feed links to
+# (mysteryshop.site). Production must say it; development follows `make run`'s
+# HOST and PORT.
+if PRODUCTION:
+    SITE_URL = env.str("SITE_URL", default="")
+    if not SITE_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "SITE_URL must be the product's public address, e.g. https://ms.example.com "
+            f"(found {SITE_URL!r}): e-mails and calendar feeds link to it."
+        )
+else:
+    SITE_URL = env.str(
+        "SITE_URL",
+        default=f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}",
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from mysteryshop.site import site_url
 from programs.models import Program, User
 
 from .models import EmailStatus, Kind, Notification, Preference
@@ -117,13 +118,13 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, 
 
 def _send(notification: Notification) -> None:
     user = notification.user
-    link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
+    link = site_url(notification.url) if notification.url else ""
     with translation.override(user.language or settings.LANGUAGE_CODE):
         context = {
             "notification": notification,
             "user": user,
             "link": link,
-            "site_url": settings.SITE_URL,
+            "site_url": site_url(),
         }
         subject = render_to_string("reporting/email/notification_subject.txt", context).strip()
         text = render_to_string("reporting/email/notification.txt", context)

@@ -184,9 +184,9 @@ def _download(request, code, month, ext: str):
     if report is not None and report.frozen:
         stored = getattr(report, f"{ext}_file")
         if stored:
-            return FileResponse(
-                stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1]
-            )
+            # The document's own name: storage may have suffixed the stored one.
+            name = reports.report_filename(report, ext)
+            return FileResponse(stored.open("rb"), as_attachment=True, filename=name)
     figures = reports.report_figures(report, program, month)
     content = report_xlsx(figures, report) if ext == "xlsx" else report_pdf(figures, report)
     suffix = "draft" if report is None or not report.frozen else f"r{report.revision}"

@@ -1,5 +1,6 @@
 import os
 import shutil
+from collections import Counter
 
 import pytest
 from playwright.sync_api import expect
@@ -23,6 +24,31 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The last lines say what the run could not check here: how many browser tests
+    ran, and every reason a test was skipped, with its count."""
+    ran, skipped = 0, Counter()
+    browser_skipped = 0
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) is None:
+                continue
+            browser = "browser" in getattr(report, "keywords", {})
+            if hasattr(report, "wasxfail"):
+                continue
+            if report.skipped and isinstance(report.longrepr, tuple | list):
+                reason = report.longrepr[2].removeprefix("Skipped: ")
+                skipped[reason] += 1
+                browser_skipped += browser
+            elif browser and report.when == "call":
+                ran += 1
+    writer = terminalreporter
+    writer.section("what this run checked", sep="-")
+    writer.line(f"browser tests: {ran} ran, {browser_skipped} skipped")
+    for reason, count in skipped.most_common():
+        writer.line(f"skipped {count}: {reason}")
 
 
 def pytest_report_header(config):
@@ -49,12 +75,23 @@ def _no_axes_lockouts_between_tests(settings):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _media_in_a_temporary_folder(tmp_path_factory):
-    """Files saved by tests go to a temporary folder, not to var/media (a test may
-    still point MEDIA_ROOT elsewhere with override_settings)."""
+def _media_root(tmp_path_factory):
+    """Files saved outside any test (a module's shared data) go to a temporary
+    folder, never to var/media."""
     from django.conf import settings as django_settings
 
-    django_settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    root = str(tmp_path_factory.mktemp("media"))
+    django_settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _media_per_test(_media_root, tmp_path_factory, settings):
+    """Each test stores its files in a folder of its own, so a name stored by an
+    earlier test never makes storage rename this one's. A module whose shared data
+    points MEDIA_ROOT at its own folder (override_settings) keeps that folder."""
+    if _media_root == settings.MEDIA_ROOT:
+        settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture(autouse=True)

@@ -138,6 +138,23 @@ def test_shopper_agenda_and_calendar_feed(client, pgd, member, plan):
     assert client.get("/ics/not-a-token.ics").status_code == 404
 
 
+@time_machine.travel(date(2026, 12, 7), tick=False)
+def test_the_feed_links_to_the_sites_address_whoever_asks(client, pgd, member, plan, settings):
+    """The address to subscribe to and the events' ids come from SITE_URL, not from
+    the Host header of the request (a proxy's inner name, or a forged one)."""
+    settings.SITE_URL = "https://qc.example.id"
+    settings.ALLOWED_HOSTS = ["internal-web"]
+    services.plan_approve(plan=plan, user=member(pgd, Role.MANAGER))
+    shopper = plan.shops.exclude(shopper=None).first().shopper
+    client.force_login(shopper)
+    body = client.get(reverse("agenda", args=[pgd.code]), HTTP_HOST="internal-web").content
+    feed = CalendarFeed.objects.get(user=shopper, program=pgd)
+    assert f"https://qc.example.id/ics/{feed.token}.ics".encode() in body
+    assert f"webcal://qc.example.id/ics/{feed.token}.ics".encode() in body
+    ics = client.get(f"/ics/{feed.token}.ics", HTTP_HOST="internal-web").content.decode()
+    assert "@qc.example.id" in ics and "internal-web" not in ics
+
+
 def test_only_shoppers_have_an_agenda(client, pgd, member):
     client.force_login(member(pgd, Role.VIEWER))
     assert client.get(reverse("agenda", args=[pgd.code])).status_code == 403

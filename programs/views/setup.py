@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mysteryshop.site import site_parts
 from programs import services
 from programs.access import EDIT_RULES, get_program_for
 from programs.forms.setup import (
@@ -267,12 +268,13 @@ def _send_set_password_link(request, user) -> None:
     PasswordResetForm skips accounts without a usable password, which is
     exactly what a new account is, so the link is built here.
     """
+    protocol, domain = site_parts()
     context = {
         "user": user,
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
+        "protocol": protocol,
+        "domain": domain,
     }
     PasswordResetForm().send_mail(
         "registration/welcome_subject.txt",

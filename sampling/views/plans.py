@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mysteryshop.site import site_parts, site_url
 from programs.access import READ_SCHEDULE, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
@@ -214,7 +216,7 @@ def agenda(request, code):
     shops = list(selectors.shopper_shops(program, request.user, today)[:200])
     overdue = list(selectors.shopper_overdue(program, request.user, today)[:100])
     feed = services.calendar_feed_for(program=program, user=request.user)
-    feed_url = request.build_absolute_uri(f"/ics/{feed.token}.ics")
+    feed_url = site_url(reverse("calendar_feed", args=[feed.token]))
     return render(
         request,
         "sampling/plans/agenda.html",
@@ -251,7 +253,7 @@ def calendar_feed(request, token):
         raise Http404
     since = timezone.now().date() - timedelta(days=31)
     shops = selectors.shopper_shops(feed.program, feed.user, since)[:500]
-    body = calendar.shops_ics(shops, program=feed.program, host=request.get_host())
+    body = calendar.shops_ics(shops, program=feed.program, host=site_parts()[1])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{feed.program.code}-agenda.ics"'
     return response
