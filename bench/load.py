@@ -63,6 +63,7 @@ def env_for(db: str) -> dict:
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="http://127.0.0.1",
         DATABASE_URL=f"{pg}/{db}",
         REDIS_URL=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/5"),
         STATIC_ROOT=str(OUT / "static"),

@@ -28,6 +28,12 @@ from fractions import Fraction
 from .allocation import hamilton
 
 
+def key(pk: int) -> str:
+    """A record's key here and in allocation, where keys sort as text:
+    zero-padded, so that band 9 still comes before band 10."""
+    return f"{pk:012d}"
+
+
 @dataclass(frozen=True)
 class Slot:
     id: int

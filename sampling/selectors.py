@@ -125,7 +125,7 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
         hourly[(r["weekday"], r["hour"])] = r["n"]
     slots = list(TimeSlot.objects.filter(program=program).select_related("band"))
     peak = max(hourly.values(), default=0)
-    sched = [scheduling.Slot(s.pk, str(s.band_id), s.start, s.end) for s in slots]
+    sched = [scheduling.Slot(s.pk, scheduling.key(s.band_id), s.start, s.end) for s in slots]
     weekdays = sorted(program.working_days)
     busy = scheduling.high_traffic(hourly, sched, weekdays, program.traffic_threshold_percent)
     slot_hours = {s.id: _hours(s) for s in sched}

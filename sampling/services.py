@@ -167,7 +167,7 @@ def plan_generate(
     hourly: Counter = Counter()
     for s in stats:
         hourly[(s["weekday"], s["hour"])] += s["n"]
-    sched_slots = [scheduling.Slot(s.pk, str(s.band_id), s.start, s.end) for s in slots]
+    sched_slots = [scheduling.Slot(s.pk, scheduling.key(s.band_id), s.start, s.end) for s in slots]
     busy = scheduling.high_traffic(
         hourly, sched_slots, sorted(program.working_days), program.traffic_threshold_percent
     )
@@ -223,8 +223,8 @@ def plan_generate(
     band_order = {b.pk: i for i, b in enumerate(bands)}
     strata_in = [
         allocation.Stratum(
-            reason=str(reason_id),
-            band=str(band_id),
+            reason=scheduling.key(reason_id),
+            band=scheduling.key(band_id),
             population=n,
             # A program-wide frame keeps its key; a per-area one sorts by area first.
             order=(
@@ -295,7 +295,7 @@ def plan_generate(
     # One shop per allocated seat, in a seeded random order, placed and drawn.
     seats = [s for s in strata for _i in range(s.allocated)]
     rng.shuffle(seats)
-    placed = scheduling.place([str(s.band_id) for s in seats], sessions, rng)
+    placed = scheduling.place([scheduling.key(s.band_id) for s in seats], sessions, rng)
     scorecard_channels = set(
         Scorecard.objects.filter(program=program, status=ScorecardStatus.PUBLISHED).values_list(
             "channel_id", flat=True

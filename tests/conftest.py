@@ -185,6 +185,14 @@ def page(page):
     assert not errors, f"browser console errors: {errors}"
 
 
+@pytest.fixture(autouse=True)
+def _links_to_the_live_server(request, settings):
+    """Links that leave a request (e-mails, the calendar feed) point at the live
+    server of a browser test, as SITE_URL points at the real one in production."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+
+
 @pytest.fixture
 def login(live_server):
     """login(page, user) signs `user` in through the real login form."""
