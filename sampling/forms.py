@@ -34,8 +34,15 @@ class ContactImportForm(forms.Form):
     month = MonthField(label=_("Month of the data"), help_text=_("Usually last month (N-1)."))
     file = forms.FileField(label=_("File (CSV or XLSX)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.program = program
+        self.plan_in_use = None
+        if self.is_bound:
+            self.fields["replace_approved"] = forms.BooleanField(
+                label=_("Import it anyway: the approved plan keeps the data it was made from."),
+                required=False,
+            )
         # Interpolated here, in the request's language (at import it froze in English).
         self.fields["file"].help_text = _(
             "One row per contact; see the columns below. Up to %(mb)s MB."
@@ -49,6 +56,31 @@ class ContactImportForm(forms.Form):
                 % {"month": f"{month:%Y-%m}"}
             )
         return month
+
+    def clean(self):
+        cleaned = super().clean()
+        month = cleaned.get("month")
+        if self.program is None or month is None:
+            return cleaned
+        from .selectors import plan_using_import
+
+        self.plan_in_use = plan_using_import(self.program, month)
+        if self.plan_in_use and not cleaned.get("replace_approved"):
+            self.add_error(
+                "replace_approved",
+                _(
+                    "The approved plan of %(plan)s was made from the %(month)s data imported "
+                    "on %(date)s. A new import does not change that plan (it stays as "
+                    "approved, with the data it was made from); only a new plan would use it. "
+                    "Tick the box to import anyway."
+                )
+                % {
+                    "plan": f"{self.plan_in_use.month:%Y-%m}",
+                    "month": f"{month:%Y-%m}",
+                    "date": f"{self.plan_in_use.contact_import.created_at:%Y-%m-%d}",
+                },
+            )
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -131,3 +163,42 @@ class ShopReassignForm(forms.Form):
     def __init__(self, *args, shoppers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shopper"].queryset = User.objects.filter(pk__in=[u.pk for u in shoppers])
+
+
+class ImportMappingForm(forms.Form):
+    """One choice per value of the file the program does not know: a known
+    category or channel, a new category, or (channels) leaving the rows out.
+    The suggestion is chosen already: one click maps all suggested."""
+
+    def __init__(self, *args, unknowns, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unknowns = unknowns
+        for i, unknown in enumerate(unknowns):
+            choices = [("", _("— choose —"))]
+            choices += [(o.choice, o.label) for o in options[unknown.kind]]
+            if unknown.kind == "category":
+                choices.append(("add", _("Add it as a new category")))
+            else:
+                choices.append(("ignore", _("Leave these rows out")))
+            self.fields[f"map_{i}"] = forms.ChoiceField(
+                label=unknown.value,
+                choices=choices,
+                initial=unknown.suggested,
+                required=True,
+                error_messages={
+                    "required": _("Choose what “%(value)s” is, or leave its rows out.")
+                    % {"value": unknown.value}
+                },
+            )
+
+    def rows(self):
+        """(unknown, bound field) pairs for the table."""
+        return [(u, self[f"map_{i}"]) for i, u in enumerate(self.unknowns)]
+
+    def choices(self):
+        from .mappings import MappingChoice
+
+        return [
+            MappingChoice(u.kind, u.value, u.qualifier, self.cleaned_data[f"map_{i}"])
+            for i, u in enumerate(self.unknowns)
+        ]

@@ -1,25 +1,39 @@
 """Reading a month of contacts from the contact-logging system (TLK-5.1.1).
 
-One row per contact, columns (header names, any case and order):
+One row per contact. Columns, by header name in any case and order, in English
+or as Indonesian exports label them (HEADER_ALIASES):
 
-    timestamp   ISO 8601 date and time, e.g. 2026-10-01T08:15:00+07:00 or
-                2026-10-01 08:15 (no offset: the program's time zone)
-    channel     a channel code or name of the program, e.g. inbound
+    timestamp   date and time of the contact, in any of the forms people export:
+                ISO 8601 with or without a zone (2026-10-01T08:15:00+07:00,
+                2026-10-01 08:15), day-first 21/11/2026 09:03[:05] or
+                21-11-2026 9:03, month-first 11/21/2026 09:03, an Excel serial
+                number (46347.37) or a real date cell of a workbook. A time
+                without a zone is in the program's time zone.
+    channel     a channel code or name of the program, or a value mapped to one
     reason      the reason for contact as the system writes it
-    category    an interaction category code or name, e.g. information
-    area        optional
+    category    an interaction category code or name, or a value mapped to one
+    status      optional: a second column (e.g. FCR / Eskalasi) that, with the
+                category, picks the category (Telkom's complaint FCR / escalated)
+    area        optional (at most 100 characters)
     skill       optional (kept for reference, not counted)
 
-CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX (first sheet; the
-values Excel last calculated are read, not formulas). The file is read with
-polars' streaming engine, so memory stays bounded and a million rows take
-seconds. Validation is all-or-nothing: any bad row rejects the file, with
-every bad row listed (row number as in a spreadsheet, column, message).
+CSV (UTF-8 with or without BOM, Windows-1252 or Latin-1; separated by commas,
+semicolons, tabs or bars) or XLSX (first sheet; the values Excel last
+calculated). The file is read with polars' streaming engine and one timestamp
+format, chosen on a sample: a million rows take seconds and memory stays
+bounded; a workbook is streamed to CSV first.
+
+Validation is all-or-nothing, and checks everything the database will be asked
+to take, so that a file that passed never fails in the store. Errors come
+grouped by cause (error code, column and value), with their count and first
+rows; the codes are stored and worded when shown, in the reader's language.
+Values of coded columns the program does not know (categories, channels) are
+not errors to fix in the file but values to map: `needs_mapping` says when
+they are the only problem.
 """
 
 import codecs
 import csv
-import io
 import re
 import tempfile
 from collections.abc import Callable
@@ -28,21 +42,86 @@ from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from python_calamine import CalamineWorkbook
 
 from mysteryshop.uploads import xlsx_problem
 
 REQUIRED = ["timestamp", "channel", "reason", "category"]
-OPTIONAL = ["area", "skill"]
+OPTIONAL = ["area", "skill", "status"]
+# Header names as exports write them (lower case, spaces collapsed).
+HEADER_ALIASES = {
+    "timestamp": [
+        "timestamp",
+        "waktu",
+        "tanggal",
+        "tanggal/waktu",
+        "tanggal waktu",
+        "waktu kontak",
+        "tanggal kontak",
+        "datetime",
+        "date time",
+        "date",
+        "created at",
+    ],
+    "channel": ["channel", "kanal", "saluran", "media"],
+    "reason": ["reason", "alasan", "alasan kontak", "reason for contact", "keterangan", "topik"],
+    "category": ["category", "kategori", "kategori interaksi", "interaction category", "jenis"],
+    "area": ["area", "wilayah", "region", "kanwil"],
+    "skill": ["skill", "keahlian"],
+    "status": ["status", "status penanganan", "eskalasi", "escalation"],
+}
 ERRORS_SHOWN = 100
+ROWS_SHOWN = 5  # first rows named per group of errors
+REASON_MAX, AREA_MAX = 200, 100  # ContactStat's columns
 XLSX_MAGIC = b"PK\x03\x04"
 SAMPLE_BYTES = 1 << 16
+TIMESTAMP_SAMPLE = 2000
 # A 1,000,000-row workbook unpacks to ~350 MB; more is refused unread.
 XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
-# polars names a repeated header "<name>_duplicated_<n>"; so does _xlsx_frame.
+# polars names a repeated header "<name>_duplicated_<n>"; so does the XLSX reader.
 DUPLICATED = re.compile(r"_duplicated_\d+$")
 # A workbook column of more bare dates than this (no time anywhere) holds dates, not times.
 DATES_ALONE_FROM = 24
+IGNORE = -1  # a channel id: the rows of this value are left out
+
+# Error codes (stored; worded by describe_group in the reader's language).
+BAD_TIME, OUTSIDE, UNKNOWN_CHANNEL, UNKNOWN_CATEGORY = 1, 2, 3, 4
+EMPTY_REASON, LONG_REASON, MIXED_OFFSETS, LONG_AREA, NUL_CHARACTER = 5, 6, 7, 8, 9
+COLUMN_OF = {
+    BAD_TIME: "timestamp",
+    OUTSIDE: "timestamp",
+    UNKNOWN_CHANNEL: "channel",
+    UNKNOWN_CATEGORY: "category",
+    EMPTY_REASON: "reason",
+    LONG_REASON: "reason",
+    MIXED_OFFSETS: "timestamp",
+    LONG_AREA: "area",
+    NUL_CHARACTER: "",
+}
+MAPPABLE = {UNKNOWN_CHANNEL: "channel", UNKNOWN_CATEGORY: "category"}
+
+# Timestamp formats, after "T" became a space and "Z" "+00:00". Day-first comes
+# before month-first: on a tie (every day ≤ 12 and both in the month) it wins.
+AWARE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
+NAIVE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+)
+EXCEL_SERIAL = "excel-serial"  # days since 1899-12-30, the fraction the time of day
+TIMESTAMP_FORMATS = (*AWARE_FORMATS, *NAIVE_FORMATS, EXCEL_SERIAL)
+EXCEL_EPOCH = datetime(1899, 12, 30)
+SERIAL = r"^\d{5}(\.\d+)?$"
 
 
 @dataclass(frozen=True)
@@ -59,34 +138,66 @@ class ParseResult:
     encoding: str
     rows: int = 0
     counts: list[tuple[str, int, int, int, int, str, int]] = field(default_factory=list)
+    # The first ERRORS_SHOWN bad rows, worded in the current language.
     errors: list[RowError] = field(default_factory=list)
-    error_total: int = 0
+    error_total: int = 0  # rows with an error
+    # Bad rows by cause: {code, column, value, qualifier, n, rows}, largest first.
+    error_groups: list[dict] = field(default_factory=list)
+    error_rows: pl.DataFrame | None = None  # every bad row: row, code, value
+    ignored_rows: int = 0  # rows of ignored channels, left out
+    timestamp_format: str = ""
     file_error: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.file_error and not self.error_total
 
+    @property
+    def needs_mapping(self) -> bool:
+        """Unknown coded values are the only problem: map them and read again."""
+        return bool(self.error_groups) and all(g["code"] in MAPPABLE for g in self.error_groups)
+
+    def unknown(self) -> dict[str, list[dict]]:
+        """The values to map, by kind: [{value, qualifier, n, rows}]."""
+        found: dict[str, list[dict]] = {}
+        for group in self.error_groups:
+            if group["code"] in MAPPABLE:
+                found.setdefault(MAPPABLE[group["code"]], []).append(
+                    {k: group[k] for k in ("value", "qualifier", "n", "rows")}
+                )
+        return found
+
 
 class FileRejected(Exception):
     """The file as a whole cannot be read; the message says why."""
 
 
+def key(value: str, qualifier: str = "") -> str:
+    """A coded value as looked up: trimmed, lower case, spaces collapsed; with
+    its qualifier (the status column) after a bar."""
+    value = " ".join(value.split()).lower()
+    return f"{value}|{' '.join(qualifier.split()).lower()}" if qualifier else value
+
+
 def _lookup(names: dict[str, int]) -> dict[str, int]:
-    return {k.strip().lower(): v for k, v in names.items()}
+    return {k if "|" in k else key(k): v for k, v in names.items()}
 
 
 def detect(path: Path) -> str:
-    """'xlsx', 'utf-8', 'utf-8-sig' or 'cp1252'; raises FileRejected otherwise."""
+    """'xlsx', 'utf-8', 'utf-8-sig', 'cp1252' or 'latin-1'; raises FileRejected otherwise."""
     size = path.stat().st_size
     if size == 0:
-        raise FileRejected("The file is empty (0 bytes).")
+        raise FileRejected(_("The file is empty (0 bytes)."))
     with path.open("rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     if head.startswith(XLSX_MAGIC):
         return "xlsx"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(
+            _("The file is in UTF-16 (Excel's “Unicode text”): save it as CSV UTF-8 instead.")
+        )
     if b"\x00" in head:
-        raise FileRejected("This is not a CSV or XLSX file (it contains binary data).")
+        raise FileRejected(_("This is not a CSV or XLSX file (it contains binary data)."))
     for encoding in ("utf-8", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -99,36 +210,31 @@ def detect(path: Path) -> str:
         if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
         return encoding
-    raise FileRejected(
-        "The file's text encoding is not UTF-8 or Windows-1252: save it as CSV UTF-8."
-    )
+    return "latin-1"  # any byte is a Latin-1 character
 
 
 def _frame(path: Path, encoding: str, workdir: Path) -> pl.LazyFrame:
     if encoding == "xlsx":
-        return _xlsx_frame(path).lazy()
-    if encoding == "cp1252":  # polars reads UTF-8: transcode, streaming
-        target = workdir / "utf8.csv"
-        with (
-            path.open(encoding="cp1252", newline="") as src,
-            target.open("w", encoding="utf-8", newline="") as dst,
-        ):
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-        path, encoding = target, "utf-8"
-    with path.open(encoding=encoding, newline="") as fh:
-        first = fh.readline()
-    try:
-        dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
-        separator = dialect.delimiter
-    except csv.Error:
+        path, encoding = _xlsx_to_csv(path, workdir / "sheet.csv"), "utf-8"
         separator = ","
+    else:
+        if encoding in ("cp1252", "latin-1"):  # polars reads UTF-8: transcode, streaming
+            target = workdir / "utf8.csv"
+            with (
+                path.open(encoding=encoding, newline="") as src,
+                target.open("w", encoding="utf-8", newline="") as dst,
+            ):
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            path, encoding = target, "utf-8"
+        with path.open(encoding=encoding, newline="") as fh:
+            first = fh.readline()
+        try:
+            separator = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+        except csv.Error:
+            separator = ","
     return pl.scan_csv(
-        path,
-        separator=separator,
-        infer_schema=False,
-        encoding="utf8",
-        truncate_ragged_lines=False,
+        path, separator=separator, infer_schema=False, encoding="utf8", truncate_ragged_lines=False
     )
 
 
@@ -142,37 +248,54 @@ def _cell(value, timed: bool = True) -> str:
     return "" if value is None else str(value)
 
 
-def _xlsx_frame(path: Path) -> pl.DataFrame:
-    """The first sheet as strings (an XLSX caps at ~1M rows, so it fits in memory)."""
+def _xlsx_to_csv(path: Path, target: Path) -> Path:
+    """The first sheet written as a UTF-8 CSV, row by row (memory stays bounded)."""
     problem = xlsx_problem(path, max_uncompressed=XLSX_MAX_UNCOMPRESSED)
     if problem:
         raise FileRejected(problem)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=True)
+        rows = sheet.iter_rows()
+        header_cells = next(rows, None)
+        # First pass: which columns hold bare dates alone (a long column of dates
+        # and no time stays dates, and such a timestamp column is refused).
+        width = len(header_cells or [])
+        dates, times = [0] * width, [False] * width
+        for row in rows:
+            for i, value in enumerate(row[:width]):
+                if isinstance(value, datetime):
+                    times[i] = True
+                elif isinstance(value, date):
+                    dates[i] += 1
+    except FileRejected:
+        raise
     except Exception as exc:  # a damaged or encrypted workbook
-        raise FileRejected(f"The XLSX file cannot be read: {exc}") from exc
-    if not rows:
-        raise FileRejected("The first sheet of the workbook is empty.")
+        raise FileRejected(_("The XLSX file cannot be read: %(error)s") % {"error": exc}) from exc
+    if not header_cells:
+        raise FileRejected(_("The first sheet of the workbook is empty."))
+    timed = [times[i] or dates[i] <= DATES_ALONE_FROM for i in range(width)]
     header = []
-    for i, cell in enumerate(rows[0]):
+    for i, cell in enumerate(header_cells):
         name = _cell(cell) or f"column_{i + 1}"
         repeats = sum(1 for h in header if DUPLICATED.sub("", h) == name)
         header.append(f"{name}_duplicated_{repeats - 1}" if repeats else name)
-    # Bare dates are read as midnight, unless a long column has dates alone: then they
-    # stay dates (and such a timestamp column is refused, row by row).
-    timed = [
-        any(isinstance(row[i], datetime) for row in rows[1:])
-        or sum(isinstance(row[i], date) for row in rows[1:]) <= DATES_ALONE_FROM
-        for i in range(len(header))
-    ]
-    columns = list(
-        zip(*[[_cell(v, timed[i]) for i, v in enumerate(row)] for row in rows[1:]], strict=False)
-    )
-    data = {name: list(values) for name, values in zip(header, columns, strict=False)}
-    if not columns:
-        data = {name: [] for name in header}
-    return pl.DataFrame(data, schema=dict.fromkeys(header, pl.String))
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        rows = sheet.iter_rows()
+        next(rows)
+        for row in rows:
+            cells = [_cell(v, timed[i]) for i, v in enumerate(row[:width])]
+            writer.writerow(cells + [""] * (width - len(cells)))
+    return target
+
+
+def _canonical(name: str) -> str:
+    name = " ".join(DUPLICATED.sub("", name.replace("\ufeff", "")).split()).lower()
+    for column, aliases in HEADER_ALIASES.items():
+        if name in aliases:
+            return column
+    return name
 
 
 def parse(
@@ -187,7 +310,9 @@ def parse(
 ) -> ParseResult:
     """Validate and aggregate a contact file; nothing is written anywhere.
 
-    `channels` and `categories` map codes and names to ids.
+    `channels` and `categories` map codes, names and mapped values to ids (a
+    channel id IGNORE leaves its rows out); a category key "value|status" is
+    looked up with the status column first.
     """
     encoding = detect(path)
     result = ParseResult(encoding=encoding)
@@ -196,106 +321,76 @@ def parse(
         try:
             columns = lf.collect_schema().names()
         except pl.exceptions.PolarsError as exc:
-            raise FileRejected(f"The file cannot be read as CSV: {exc}") from exc
-        rename = {c: DUPLICATED.sub("", c.replace("\ufeff", "").strip().lower()) for c in columns}
+            raise FileRejected(
+                _("The file cannot be read as CSV: %(error)s") % {"error": exc}
+            ) from exc
         known: dict[str, list[str]] = {}
-        for original, name in rename.items():
+        for original in columns:
+            name = _canonical(original)
             if name in REQUIRED or name in OPTIONAL:
                 known.setdefault(name, []).append(original)
         repeated = [name for name, originals in known.items() if len(originals) > 1]
         if repeated:
             raise FileRejected(
-                "Column(s) given more than once: {}. Keep one of each.".format(", ".join(repeated))
+                _("Column(s) given more than once: %(columns)s. Keep one of each.")
+                % {"columns": ", ".join(f"{n} ({' / '.join(known[n])})" for n in repeated)}
             )
         missing = [c for c in REQUIRED if c not in known]
         if missing:
             raise FileRejected(
-                "Missing column(s): {}. Expected columns: {} (optional: {}); found: {}.".format(
-                    ", ".join(missing),
-                    ", ".join(REQUIRED),
-                    ", ".join(OPTIONAL),
-                    ", ".join(rename.values()) or "none",
+                _(
+                    "Missing column(s): %(missing)s. Expected columns: %(required)s "
+                    "(optional: %(optional)s), or their Indonesian names such as "
+                    "waktu, kanal, alasan, kategori; found: %(found)s."
                 )
+                % {
+                    "missing": ", ".join(missing),
+                    "required": ", ".join(REQUIRED),
+                    "optional": ", ".join(OPTIONAL),
+                    "found": ", ".join(columns) or "—",
+                }
             )
         lf = lf.select(
             [pl.col(known[c][0]).alias(c) for c in [*REQUIRED, *OPTIONAL] if c in known]
         )
-        if "area" not in known:
-            lf = lf.with_columns(area=pl.lit(""))
+        for optional in OPTIONAL:
+            if optional not in known:
+                lf = lf.with_columns(pl.lit("").alias(optional))
         progress(10)
         try:
-            formats = _formats_for(lf)
-            # One streaming pass: counts per group, with each row's error code and
-            # whether its timestamp had an offset folded into the group key.
-            groups = _grouped(lf, formats, time_zone, year, month, channels, categories)
-            if formats != TIMESTAMP_FORMATS and groups.filter(pl.col("code") == 1).height:
+            result.timestamp_format, formats = _formats_for(lf, year, month)
+            reader = _Reader(time_zone, year, month, _lookup(channels), _lookup(categories))
+            # One streaming pass: counts per group, the row's error code folded into
+            # the key (and whether its timestamp had an offset).
+            groups = reader.grouped(lf, formats)
+            if len(formats) == 1 and groups.filter(pl.col("code") == BAD_TIME).height:
                 formats = TIMESTAMP_FORMATS  # a row in another format: read with all of them
-                groups = _grouped(lf, formats, time_zone, year, month, channels, categories)
+                groups = reader.grouped(lf, formats)
             progress(50)
             result.rows = int(groups["n"].sum() or 0)
             if result.rows == 0:
-                raise FileRejected("The file has a header but no contact rows.")
-            parsed = groups.filter(pl.col("code") != 1)
+                raise FileRejected(_("The file has a header but no contact rows."))
+            result.ignored_rows = int(groups.filter(pl.col("ignored"))["n"].sum() or 0)
+            kept = groups.filter(~pl.col("ignored"))
+            parsed = kept.filter(pl.col("code") != BAD_TIME)
             aware = int(parsed.filter(pl.col("is_aware"))["n"].sum() or 0)
             mixed = bool(aware and aware < int(parsed["n"].sum() or 0))
-            bad_groups = groups.filter(
-                (pl.col("code") != 0) | (pl.lit(mixed) & ~pl.col("is_aware"))
-            )
-            if bad_groups.height:
-                # A bad file: a second pass lists every bad row.
-                checked = _checked(
-                    _parsed(lf, formats, time_zone, _lookup(channels), _lookup(categories)),
-                    year,
-                    month,
-                )
-                bad = (
-                    checked.filter((pl.col("code") != 0) | (pl.lit(mixed) & ~pl.col("is_aware")))
-                    .select("row", "code", "is_aware")
-                    .sort("row")
-                    .collect(engine="streaming")
-                )
-                for row, code, is_aware in bad.iter_rows():
-                    if code == 0 and mixed and not is_aware:
-                        code = MIXED_OFFSETS
-                    column, message = ERRORS[code]
-                    result.errors.append(
-                        RowError(row, column, message.format(year=year, month=month))
-                    )
-                result.error_total = len(result.errors)
+            if kept.filter((pl.col("code") != 0) | (pl.lit(mixed) & ~pl.col("is_aware"))).height:
+                _errors(result, reader.bad_rows(lf, formats, mixed), year, month)
                 return result
         except pl.exceptions.PolarsError as exc:
-            raise FileRejected(f"The file cannot be read as CSV: {exc}") from exc
+            raise FileRejected(
+                _("The file cannot be read as CSV: %(error)s") % {"error": exc}
+            ) from exc
     counts = (
-        groups.group_by("reason", "category_id", "channel_id", "weekday", "hour", "area")
+        kept.group_by("reason", "category_id", "channel_id", "weekday", "hour", "area")
         .agg(pl.col("n").sum())
         .sort("reason", "category_id", "channel_id", "weekday", "hour", "area")
     )
+    result.rows -= result.ignored_rows
     result.counts = [tuple(r) for r in counts.iter_rows()]
     progress(80)
     return result
-
-
-# Timestamps accepted ("T" or a space between date and time; "Z" means +00:00).
-AWARE_FORMATS = ("%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z")
-NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-TIMESTAMP_FORMATS = AWARE_FORMATS + NAIVE_FORMATS
-MIXED_OFFSETS = 7
-ERRORS = {
-    1: (
-        "timestamp",
-        "Not a date and time: use YYYY-MM-DD HH:MM[:SS] with an optional offset like +07:00.",
-    ),
-    2: ("timestamp", "Outside the month being imported ({year}-{month:02d})."),
-    3: ("channel", "Unknown channel: use a channel code or name of the program."),
-    4: ("category", "Unknown interaction category: use a category code or name of the program."),
-    5: ("reason", "The reason for contact is empty."),
-    6: ("reason", "The reason is longer than 200 characters."),
-    MIXED_OFFSETS: (
-        "timestamp",
-        "This timestamp has no time-zone offset but others in the "
-        "file do: give every timestamp an offset, or none.",
-    ),
-}
 
 
 def _normalized(expr: pl.Expr) -> pl.Expr:
@@ -307,99 +402,303 @@ def _normalized(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _formats_for(lf: pl.LazyFrame) -> tuple[str, ...]:
-    """The one format every sampled timestamp has (the fast path), else all formats."""
-    sample = lf.select(_normalized(pl.col("timestamp"))).head(500).collect()
+def _as_datetime(text: pl.Expr, fmt: str) -> pl.Expr:
+    """`text` read with one format: aware formats in UTC, the others naive."""
+    if fmt == EXCEL_SERIAL:
+        days = pl.when(text.str.contains(SERIAL)).then(text).cast(pl.Float64, strict=False)
+        return pl.lit(EXCEL_EPOCH) + pl.duration(milliseconds=(days * 86_400_000).round(0))
+    if fmt in AWARE_FORMATS:
+        return text.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
+    return text.str.to_datetime(fmt, strict=False, time_unit="us")
+
+
+def _formats_for(lf: pl.LazyFrame, year: int, month: int) -> tuple[str, tuple[str, ...]]:
+    """The format that reads the sampled timestamps into the month being imported
+    (the fast path: one fixed format), else all of them.
+
+    The month settles day-first against month-first: 05/10/2026 in an October
+    import is the 5th of October. On a tie day-first wins (Indonesian exports).
+    """
+    sample = lf.select(_normalized(pl.col("timestamp"))).head(TIMESTAMP_SAMPLE).collect()
     values = sample.to_series().drop_nulls()
+    values = values.filter(values != "")
+    best, best_in, best_read = "", -1, 0
     for fmt in TIMESTAMP_FORMATS:
-        parsed = values.str.to_datetime(
-            fmt, strict=False, time_zone=("UTC" if fmt in AWARE_FORMATS else None)
+        parsed = pl.select(_as_datetime(pl.lit(values), fmt).alias("t")).to_series()
+        read = values.len() - parsed.null_count()
+        inside = int(((parsed.dt.year() == year) & (parsed.dt.month() == month)).sum() or 0)
+        if read and (inside, read) > (best_in, best_read):
+            best, best_in, best_read = fmt, inside, read
+    if best and best_read == values.len():
+        return best, (best,)
+    return best, TIMESTAMP_FORMATS
+
+
+@dataclass
+class _Reader:
+    time_zone: str
+    year: int
+    month: int
+    channels: dict[str, int]
+    categories: dict[str, int]
+
+    def grouped(self, lf, formats) -> pl.DataFrame:
+        keys = ["code", "is_aware", "ignored", "reason", "category_id", "channel_id"]
+        return (
+            self.checked(lf, formats, rows=False)
+            .group_by(*keys, "weekday", "hour", "area")
+            .agg(n=pl.len())
+            .collect(engine="streaming")
         )
-        if values.len() and parsed.null_count() == 0:
-            return (fmt,)
-    return TIMESTAMP_FORMATS
 
-
-def _grouped(lf, formats, time_zone, year, month, channels, categories) -> pl.DataFrame:
-    checked = _checked(
-        _parsed(lf, formats, time_zone, _lookup(channels), _lookup(categories)), year, month
-    )
-    return (
-        checked.group_by(
-            "code", "is_aware", "reason", "category_id", "channel_id", "weekday", "hour", "area"
+    def bad_rows(self, lf, formats, mixed: bool) -> pl.DataFrame:
+        """Every bad row (the error pass, with row numbers): row, code, value, qualifier."""
+        checked = self.checked(lf, formats, rows=True)
+        code = (
+            pl.when((pl.col("code") == 0) & pl.lit(mixed) & ~pl.col("is_aware"))
+            .then(pl.lit(MIXED_OFFSETS, pl.UInt8))
+            .otherwise(pl.col("code"))
         )
-        .agg(n=pl.len())
-        .collect(engine="streaming")
-    )
+        by_code = {
+            BAD_TIME: "timestamp",
+            OUTSIDE: "timestamp",
+            MIXED_OFFSETS: "timestamp",
+            UNKNOWN_CHANNEL: "channel",
+            UNKNOWN_CATEGORY: "category",
+            LONG_REASON: "reason",
+            LONG_AREA: "area",
+        }
+        value = pl.lit("")
+        for number, column in by_code.items():
+            value = pl.when(pl.col("code") == number).then(pl.col(column)).otherwise(value)
+        return (
+            checked.filter(~pl.col("ignored"))
+            .with_columns(code=code)
+            .filter(pl.col("code") != 0)
+            .select(
+                "row",
+                "code",
+                value=value.cast(pl.String).str.strip_chars().fill_null(""),
+                qualifier=pl.when(pl.col("code") == UNKNOWN_CATEGORY)
+                .then(pl.col("status").cast(pl.String).str.strip_chars().fill_null(""))
+                .otherwise(pl.lit("")),
+            )
+            .sort("row")
+            .collect(engine="streaming")
+        )
 
+    def checked(self, lf, formats, *, rows: bool) -> pl.LazyFrame:
+        """Parsed fields and each row's error code (0 when fine), weekday and hour.
 
-def _parsed(lf, formats, time_zone, channels, categories) -> pl.LazyFrame:
-    """Parse the fields; unparseable values become null."""
-    norm = _normalized(pl.col("timestamp"))
-    aware_formats = [f for f in formats if f in AWARE_FORMATS]
-    naive_formats = [f for f in formats if f in NAIVE_FORMATS]
-    aware = (
-        pl.coalesce(
-            [norm.str.to_datetime(f, strict=False, time_zone="UTC") for f in aware_formats]
-        ).dt.convert_time_zone(time_zone)
-        if aware_formats
-        else pl.lit(None, pl.Datetime("us", time_zone))
-    )
-    naive = (
-        pl.coalesce(
-            [norm.str.to_datetime(f, strict=False) for f in naive_formats]
-        ).dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
-        if (naive_formats)
-        else pl.lit(None, pl.Datetime("us", time_zone))
-    )
-    # A blank row (no required cell given) is skipped; the others keep their spreadsheet
-    # number. Null or empty, not stripped: this runs on every row of a million.
-    blank = pl.all_horizontal(
-        [pl.col(c).is_null() | (pl.col(c).cast(pl.String) == "") for c in REQUIRED]
-    )
-    return (
-        lf.with_row_index("row", offset=2)
-        .filter(~blank)
-        .with_columns(
+        Rows are numbered as in a spreadsheet (the header is row 1) only when
+        asked: the error pass needs them, the counting pass does not.
+        """
+        norm = _normalized(pl.col("timestamp"))
+        aware_formats = [f for f in formats if f in AWARE_FORMATS]
+        naive_formats = [f for f in formats if f not in AWARE_FORMATS]
+        no_time = pl.lit(None, pl.Datetime("us", self.time_zone))
+        aware = (
+            pl.coalesce([_as_datetime(norm, f) for f in aware_formats]).dt.convert_time_zone(
+                self.time_zone
+            )
+            if aware_formats
+            else no_time
+        )
+        naive = (
+            pl.coalesce([_as_datetime(norm, f) for f in naive_formats]).dt.replace_time_zone(
+                self.time_zone, ambiguous="earliest", non_existent="null"
+            )
+            if naive_formats
+            else no_time
+        )
+        text = {c: pl.col(c).cast(pl.String).fill_null("") for c in [*REQUIRED, *OPTIONAL]}
+        # A blank row (no required cell given) is skipped, keeping the numbering.
+        blank = pl.all_horizontal([text[c] == "" for c in REQUIRED])
+        channel = text["channel"].str.strip_chars().str.to_lowercase()
+        category = text["category"].str.strip_chars().str.to_lowercase()
+        category_id = category.replace_strict(self.categories, default=None, return_dtype=pl.Int64)
+        if any("|" in k for k in self.categories):
+            status = text["status"].str.strip_chars().str.to_lowercase()
+            qualified = (category + "|" + status).replace_strict(
+                self.categories, default=None, return_dtype=pl.Int64
+            )
+            category_id = pl.coalesce(qualified, category_id)
+        frame = lf.with_row_index("row", offset=2) if rows else lf
+        frame = frame.filter(~blank).with_columns(
             is_aware=aware.is_not_null(),
             local=pl.coalesce(aware, naive),
-            reason=pl.col("reason").cast(pl.String).str.strip_chars().fill_null(""),
-            area=pl.col("area").cast(pl.String).str.strip_chars().fill_null(""),
-            channel_id=pl.col("channel")
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .replace_strict(channels, default=None, return_dtype=pl.Int64),
-            category_id=pl.col("category")
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .replace_strict(categories, default=None, return_dtype=pl.Int64),
+            nul=pl.any_horizontal([t.str.contains("\x00", literal=True) for t in text.values()]),
+            reason=text["reason"].str.strip_chars().str.replace_all(r"\s{2,}", " "),
+            area=text["area"].str.strip_chars(),
+            channel_id=channel.replace_strict(self.channels, default=None, return_dtype=pl.Int64),
+            category_id=category_id,
         )
+        local = pl.col("local")
+        # First hit wins; the values to map come last, so that a row that is wrong
+        # for another reason says so (mapping would not save it).
+        checks = [
+            (NUL_CHARACTER, pl.col("nul")),
+            (BAD_TIME, local.is_null()),
+            (OUTSIDE, (local.dt.year() != self.year) | (local.dt.month() != self.month)),
+            (EMPTY_REASON, pl.col("reason") == ""),
+            (LONG_REASON, pl.col("reason").str.len_chars() > REASON_MAX),
+            (LONG_AREA, pl.col("area").str.len_chars() > AREA_MAX),
+            (UNKNOWN_CHANNEL, pl.col("channel_id").is_null()),
+            (UNKNOWN_CATEGORY, pl.col("category_id").is_null()),
+        ]
+        code = pl.lit(0, dtype=pl.UInt8)
+        for number, condition in reversed(checks):
+            code = (
+                pl.when(condition.fill_null(False)).then(pl.lit(number, pl.UInt8)).otherwise(code)
+            )
+        return frame.with_columns(
+            code=code,
+            ignored=pl.col("channel_id") == IGNORE,
+            weekday=local.dt.weekday(),
+            hour=local.dt.hour(),
+        ).with_columns(ignored=pl.col("ignored").fill_null(False))
+
+
+def _errors(result: ParseResult, bad: pl.DataFrame, year: int, month: int) -> None:
+    """Group the bad rows by cause; the first ones as worded row errors."""
+    result.error_rows = bad
+    result.error_total = bad.height
+    grouping = (
+        pl.when(pl.col("code").is_in(list(MAPPABLE)))
+        .then(
+            pl.col("value").str.to_lowercase().str.replace_all(r"\s+", " ")
+            + "|"
+            + pl.col("qualifier").str.to_lowercase()
+        )
+        .otherwise(pl.lit(""))
     )
-
-
-def _checked(lf, year, month) -> pl.LazyFrame:
-    """Add each row's error code (0 when fine; see ERRORS), weekday and hour."""
-    local = pl.col("local")
-    checks = [
-        local.is_null(),
-        (local.dt.year() != year) | (local.dt.month() != month),
-        pl.col("channel_id").is_null(),
-        pl.col("category_id").is_null(),
-        pl.col("reason") == "",
-        pl.col("reason").str.len_chars() > 200,
+    groups = (
+        bad.with_columns(group=grouping)
+        .group_by("code", "group")
+        .agg(
+            n=pl.len(),
+            value=pl.col("value").first(),
+            qualifier=pl.col("qualifier").first(),
+            rows=pl.col("row").head(ROWS_SHOWN),
+            first=pl.col("row").min(),
+        )
+        .sort(["n", "first"], descending=[True, False])
+    )
+    result.error_groups = [
+        {
+            "code": int(g["code"]),
+            "column": COLUMN_OF[g["code"]],
+            "value": g["value"][:REASON_MAX],
+            "qualifier": g["qualifier"][:REASON_MAX],
+            "n": int(g["n"]),
+            "rows": [int(r) for r in g["rows"]],
+            "month": f"{year}-{month:02d}",
+        }
+        for g in groups.iter_rows(named=True)
     ]
-    code = pl.lit(0, dtype=pl.UInt8)
-    for number, condition in reversed(list(enumerate(checks, start=1))):  # first hit wins
-        code = pl.when(condition.fill_null(False)).then(pl.lit(number, pl.UInt8)).otherwise(code)
-    return lf.with_columns(code=code, weekday=local.dt.weekday(), hour=local.dt.hour())
+    for row, code, value, qualifier in bad.head(ERRORS_SHOWN).iter_rows():
+        group = {"code": code, "value": value, "qualifier": qualifier, "n": 1, "rows": [row]}
+        group["month"] = f"{year}-{month:02d}"
+        result.errors.append(RowError(row, COLUMN_OF[code] or "", problem(group)))
 
 
-def errors_csv(errors: list[RowError]) -> bytes:
-    """All row errors as a CSV for download (UTF-8 with BOM: Excel opens it right)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "column", "message"])
-    writer.writerows((e.row, e.column, e.message) for e in errors)
-    return codecs.BOM_UTF8 + out.getvalue().encode()
+ACCEPTED_TIMES = (
+    "2026-10-01 08:15, 2026-10-01T08:15:00+07:00, 01/10/2026 08:15, 01-10-2026 8:15:00"
+)
+
+
+def problem(group: dict, known: str = "") -> str:
+    """What is wrong with the rows of an error group, worded now."""
+    value, code = group.get("value", ""), group["code"]
+    if code == BAD_TIME:
+        return _(
+            "“%(value)s” is not a date and time (accepted: %(accepted)s, or an Excel date)."
+        ) % {
+            "value": value,
+            "accepted": ACCEPTED_TIMES,
+        }
+    if code == OUTSIDE:
+        return _("“%(value)s” is outside %(month)s, the month being imported.") % {
+            "value": value,
+            "month": group.get("month", ""),
+        }
+    if code == MIXED_OFFSETS:
+        return _(
+            "“%(value)s” has no time-zone offset but other timestamps of the file do: "
+            "give every timestamp an offset, or none."
+        ) % {"value": value}
+    if code == UNKNOWN_CHANNEL:
+        text = _("channel “%(value)s” is not a channel of this program") % {"value": value}
+        return text + (_(" (known: %(known)s)") % {"known": known} if known else "") + "."
+    if code == UNKNOWN_CATEGORY:
+        if group.get("qualifier"):
+            text = _(
+                "category “%(value)s” with status “%(qualifier)s” is not a category "
+                "of this program"
+            ) % {"value": value, "qualifier": group["qualifier"]}
+        else:
+            text = _("category “%(value)s” is not a category of this program") % {"value": value}
+        return text + (_(" (known: %(known)s)") % {"known": known} if known else "") + "."
+    if code == EMPTY_REASON:
+        return _("the reason for contact is empty.")
+    if code == LONG_REASON:
+        return _("the reason “%(value)s…” is longer than %(max)s characters.") % {
+            "value": value[:40],
+            "max": REASON_MAX,
+        }
+    if code == LONG_AREA:
+        return _("the area “%(value)s…” is longer than %(max)s characters.") % {
+            "value": value[:40],
+            "max": AREA_MAX,
+        }
+    return _("the row holds a NUL character (a zero byte), which no text column can store.")
+
+
+def describe_group(group: dict, known: str = "") -> str:
+    """ "3,314 rows: category 'Komplain' is not a category…; first rows 2, 5, 9"."""
+    n = group["n"]
+    rows = ngettext("%(count)s row", "%(count)s rows", n) % {
+        "count": number_format(n, force_grouping=True)
+    }
+    first = ", ".join(str(r) for r in group["rows"])
+    return _("%(rows)s: %(problem)s First rows: %(first)s.") % {
+        "rows": rows,
+        "problem": problem(group, known),
+        "first": first,
+    }
+
+
+def short_problem(code: int) -> str:
+    """One line per error code, for the downloadable list (the value has a column)."""
+    return {
+        BAD_TIME: _("not a date and time"),
+        OUTSIDE: _("outside the month being imported"),
+        MIXED_OFFSETS: _("no time-zone offset, unlike other rows"),
+        UNKNOWN_CHANNEL: _("not a channel of this program"),
+        UNKNOWN_CATEGORY: _("not a category of this program"),
+        EMPTY_REASON: _("empty reason"),
+        LONG_REASON: _("reason longer than %(max)s characters") % {"max": REASON_MAX},
+        LONG_AREA: _("area longer than %(max)s characters") % {"max": AREA_MAX},
+        NUL_CHARACTER: _("NUL character (zero byte)"),
+    }[code]
+
+
+def errors_csv(result: ParseResult, path: Path) -> None:
+    """Every bad row as a CSV for download (UTF-8 with BOM: Excel opens it right),
+    worded in the current language."""
+    header = b"row,column,value,status,problem\n"
+    with path.open("wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        bad = result.error_rows
+        if bad is None or not bad.height:
+            fh.write(header)
+            return
+        bad.select(
+            row="row",
+            column=pl.col("code").replace_strict(COLUMN_OF, return_dtype=pl.String),
+            value="value",
+            status="qualifier",
+            problem=pl.col("code").replace_strict(
+                {c: short_problem(c) for c in COLUMN_OF}, return_dtype=pl.String
+            ),
+        ).write_csv(fh)

@@ -4,6 +4,7 @@ planned shops (PGD-4.3–4.6, TLK-5.1.1–5.2.2)."""
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -28,6 +29,7 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Importing")
     SUCCEEDED = "succeeded", _("Imported")
     FAILED = "failed", _("Rejected")
+    NEEDS_MAPPING = "mapping", _("Values to map")
 
 
 class ContactImport(models.Model):
@@ -59,6 +61,22 @@ class ContactImport(models.Model):
         help_text=_("The first 100 row errors: [{row, column, message}]."),
     )
     errors_file = models.FileField(_("all errors (CSV)"), blank=True, upload_to=import_upload_to)
+    error_groups = models.JSONField(
+        _("errors by cause"),
+        default=list,
+        blank=True,
+        help_text=_("[{code, column, value, qualifier, n, rows}]: worded when shown."),
+    )
+    unknown_values = models.JSONField(
+        _("values to map"),
+        default=dict,
+        blank=True,
+        help_text=_("{kind: [{value, qualifier, n, rows}]}: values the program does not know."),
+    )
+    ignored_rows = models.PositiveIntegerField(
+        _("rows left out"), default=0, help_text=_("Rows of channels mapped to “ignore”.")
+    )
+    timestamp_format = models.CharField(_("timestamp format"), max_length=40, blank=True)
     message = models.TextField(_("message"), blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -88,7 +106,11 @@ class ContactImport(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED}
+        return self.status in {
+            ImportStatus.SUCCEEDED,
+            ImportStatus.FAILED,
+            ImportStatus.NEEDS_MAPPING,
+        }
 
 
 class ContactStat(models.Model):
@@ -432,6 +454,95 @@ class ReasonAlias(models.Model):
 
     def __str__(self):
         return f"{self.alias} → {self.reason}"
+
+
+class MappingKind(models.TextChoices):
+    CATEGORY = "category", _("Category")
+    CHANNEL = "channel", _("Channel")
+
+
+class ImportMapping(models.Model):
+    """A value of a coded column as the contact-logging system writes it, mapped
+    to the program's category or channel (or, for a channel, its rows ignored).
+
+    Made on an import's page when the file has values the program does not
+    know; later imports use it. A category value can be qualified by the file's
+    status column (Telkom: Komplain + FCR → complaint FCR, + Eskalasi →
+    escalated complaint).
+    """
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="import_mappings",
+        verbose_name=_("program"),
+    )
+    kind = models.CharField(_("column"), max_length=10, choices=MappingKind.choices)
+    value = models.CharField(_("value as in the file"), max_length=200)
+    qualifier = models.CharField(
+        _("with status"),
+        max_length=200,
+        blank=True,
+        help_text=_("The status column's value it goes with (categories); blank: any."),
+    )
+    category = models.ForeignKey(
+        InteractionCategory,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="import_mappings",
+        verbose_name=_("category"),
+    )
+    channel = models.ForeignKey(
+        Channel,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="import_mappings",
+        verbose_name=_("channel"),
+    )
+    ignore = models.BooleanField(_("leave the rows out"), default=False)
+    contact_import = models.ForeignKey(
+        ContactImport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mappings_made",
+        verbose_name=_("made on the import of"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        ordering = ["program", "kind", "value", "qualifier"]
+        constraints = [
+            models.UniqueConstraint(
+                "program",
+                "kind",
+                Lower("value"),
+                Lower("qualifier"),
+                name="importmapping_unique_value",
+            ),
+        ]
+
+    def __str__(self):
+        value = f"{self.value} + {self.qualifier}" if self.qualifier else self.value
+        return f"{value} → {self.target}"
+
+    @property
+    def target(self):
+        if self.ignore:
+            return _("left out")
+        return self.category if self.kind == MappingKind.CATEGORY else self.channel
 
 
 class CalendarFeed(models.Model):

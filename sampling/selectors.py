@@ -18,6 +18,7 @@ from .models import (
     PlannedShop,
     PlanStatus,
     PlanStratum,
+    SamplePlan,
     ShopStatus,
 )
 
@@ -169,6 +170,23 @@ def _hours(slot: scheduling.Slot) -> set[int]:
     """The hours of the day a slot touches (08:30–10:00 → {8, 9})."""
     last = (slot.end.hour * 60 + slot.end.minute - 1) // 60
     return set(range(slot.start.hour, last + 1))
+
+
+def plan_using_import(program: Program, month: date) -> SamplePlan | None:
+    """The approved plan made from `month`'s contact data (the plan of the month after)."""
+    return (
+        SamplePlan.objects.filter(
+            program=program, status=PlanStatus.APPROVED, contact_import__month=month
+        )
+        .select_related("contact_import")
+        .first()
+    )
+
+
+def plans_by_import(imports: list[ContactImport]) -> dict[int, SamplePlan]:
+    """Import id → the plan made from it (the latest), for the import list."""
+    plans = SamplePlan.objects.filter(contact_import__in=imports).order_by("month")
+    return {p.contact_import_id: p for p in plans}
 
 
 def months_with_data(program: Program) -> list[date]:

@@ -8,26 +8,28 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.core.files.base import File
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from programs import calendar as program_calendar
 from programs.models import (
     Area,
-    Channel,
     ContactReason,
     ExecutionPattern,
-    InteractionCategory,
     Membership,
     Program,
     Role,
@@ -40,7 +42,7 @@ from programs.models import (
 )
 from programs.months import add_months
 
-from . import allocation, importer, scheduling
+from . import allocation, importer, mappings, scheduling
 from .models import (
     CalendarFeed,
     ContactImport,
@@ -596,34 +598,36 @@ def contact_import_process(*, import_id: int) -> ContactImport:
         progress=1,
         attempts=F("attempts") + 1,
     )
-    record = ContactImport.objects.select_related("program").get(pk=import_id)
+    record = ContactImport.objects.select_related("program", "uploaded_by").get(pk=import_id)
     if not claimed:
         if not record.is_finished:  # out of attempts
             return _import_gave_up(record)
         return record
+    with translation.override(_language_of(record.uploaded_by)):
+        return _import_run(record, time.monotonic())
+
+
+def _language_of(user) -> str:
+    """The language an import's messages are worded in: its uploader's."""
+    return (getattr(user, "language", "") or "") or settings.LANGUAGE_CODE
+
+
+def _import_run(record: ContactImport, started: float) -> ContactImport:
     program = record.program
-    started = time.monotonic()
 
     def progress(pct: int) -> None:
-        ContactImport.objects.filter(pk=import_id).update(progress=pct)
+        ContactImport.objects.filter(pk=record.pk).update(progress=pct)
 
-    channels = {}
-    for c in Channel.objects.filter(program=program):
-        channels[c.code], channels[c.name] = c.pk, c.pk
-    categories = {}
-    for c in InteractionCategory.objects.filter(program=program):
-        categories[c.code], categories[c.name] = c.pk, c.pk
+    lookups = mappings.import_lookups(program)
     try:
-        with record.file.open("rb") as fh, tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
-            shutil.copyfileobj(fh, tmp)
-            tmp.flush()
+        with _stored_path(record.file) as path:
             result = importer.parse(
-                Path(tmp.name),
+                path,
                 time_zone=program.time_zone,
                 year=record.month.year,
                 month=record.month.month,
-                channels=channels,
-                categories=categories,
+                channels=lookups.channels,
+                categories=lookups.categories,
                 progress=progress,
             )
     except importer.FileRejected as exc:
@@ -631,7 +635,7 @@ def contact_import_process(*, import_id: int) -> ContactImport:
     except DatabaseError:
         raise  # the database is away: the task fails and the sweep runs the import again
     except Exception:  # a file the reader did not foresee: fail it rather than retry forever
-        logger.exception("Contact import %s: unexpected error while reading the file", import_id)
+        logger.exception("Contact import %s: unexpected error while reading the file", record.pk)
         return _import_failed(
             record,
             _(
@@ -642,40 +646,42 @@ def contact_import_process(*, import_id: int) -> ContactImport:
         )
     record.encoding = result.encoding
     record.row_count = result.rows
+    record.ignored_rows = result.ignored_rows
+    record.timestamp_format = result.timestamp_format
+    record.error_groups = result.error_groups
+    record.unknown_values = result.unknown()
+    record.error_count = result.error_total
+    record.errors_preview = [
+        {"row": e.row, "column": e.column, "message": e.message} for e in result.errors
+    ]
     if not result.ok:
-        record.error_count = result.error_total
-        record.errors_preview = [
-            {"row": e.row, "column": e.column, "message": e.message}
-            for e in result.errors[: importer.ERRORS_SHOWN]
-        ]
-        record.errors_file.save(
-            f"errors-{record.pk}.csv", ContentFile(importer.errors_csv(result.errors)), save=False
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            errors = Path(tmp) / "errors.csv"
+            importer.errors_csv(result, errors)
+            with errors.open("rb") as fh:
+                record.errors_file.save(f"errors-{record.pk}.csv", File(fh), save=False)
+        if result.needs_mapping:
+            record.status = ImportStatus.NEEDS_MAPPING
+            record.progress = 100
+            record.message = ""
+            record.finished_at = timezone.now()
+            record.seconds = time.monotonic() - started
+            record.save()
+            return record
         return _import_failed(
             record,
-            _("%(n)s rows have errors; nothing was imported.") % {"n": result.error_total},
+            ngettext(
+                "%(n)s row has errors; nothing was imported.",
+                "%(n)s rows have errors; nothing was imported.",
+                result.error_total,
+            )
+            % {"n": number_format(result.error_total, force_grouping=True)},
             started,
         )
     aliases = reason_lookup(program)
     with transaction.atomic():
         ContactStat.objects.filter(contact_import=record).delete()
-        ContactStat.objects.bulk_create(
-            (
-                ContactStat(
-                    contact_import=record,
-                    reason_text=reason,
-                    reason_id=aliases.get(reason.strip().lower()),
-                    category_id=category,
-                    channel_id=channel,
-                    weekday=weekday,
-                    hour=hour,
-                    area=area,
-                    count=n,
-                )
-                for reason, category, channel, weekday, hour, area, n in result.counts
-            ),
-            batch_size=5000,
-        )
+        _store_counts(record, result.counts, aliases)
         record.status = ImportStatus.SUCCEEDED
         record.progress = 100
         record.message = ""
@@ -683,6 +689,58 @@ def contact_import_process(*, import_id: int) -> ContactImport:
         record.seconds = time.monotonic() - started
         record.save()
     return record
+
+
+@contextmanager
+def _stored_path(stored):
+    """A path to the stored upload: the file itself when the storage is a local
+    folder (read in place), else a temporary copy."""
+    try:
+        local = Path(stored.path)
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        yield local
+        return
+    with stored.open("rb") as fh, tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
+        shutil.copyfileobj(fh, tmp)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+STAT_COLUMNS = [
+    "contact_import_id",
+    "reason_text",
+    "reason_id",
+    "category_id",
+    "channel_id",
+    "weekday",
+    "hour",
+    "area",
+    "count",
+]
+
+
+def _store_counts(record: ContactImport, counts, aliases: dict[str, int]) -> None:
+    """The aggregated counts, with PostgreSQL's COPY where the database is one."""
+    rows = (
+        (record.pk, reason, aliases.get(reason.lower()), category, channel, wd, hour, area, n)
+        for reason, category, channel, wd, hour, area, n in counts
+    )
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ContactStat._meta.db_table)
+        columns = ", ".join(
+            connection.ops.quote_name(ContactStat._meta.get_field(c).column) for c in STAT_COLUMNS
+        )
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    ContactStat.objects.bulk_create(
+        (ContactStat(**dict(zip(STAT_COLUMNS, row, strict=True))) for row in rows),
+        batch_size=5000,
+    )
 
 
 def _import_gave_up(record: ContactImport) -> ContactImport:

@@ -6,6 +6,7 @@ from .views import imports
 
 urlpatterns = [
     path("imports/", imports.contact_import_list, name="contact_import_list"),
+    path("imports/mappings/", imports.import_mapping_list, name="import_mapping_list"),
     path("imports/sample.csv", imports.contact_import_sample, name="contact_import_sample"),
     path("imports/<int:pk>/", imports.contact_import_detail, name="contact_import_detail"),
     path(

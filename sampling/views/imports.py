@@ -6,21 +6,22 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import EDIT_LIBRARY, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
 
-from .. import selectors, services
+from .. import importer, mappings, selectors, services
 from ..demo_data import HEADER, program_sample
-from ..forms import ContactImportForm, ReasonMapForm, last_month
-from ..importer import OPTIONAL, REQUIRED
-from ..models import ContactImport
+from ..forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
+from ..importer import HEADER_ALIASES, OPTIONAL, REQUIRED
+from ..models import ContactImport, ImportMapping, MappingKind
 
 # Who works with contact data: the analyst (PIC) and the manager.
 DATA_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST})
@@ -31,7 +32,10 @@ DATA_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST})
 def contact_import_list(request, code):
     program = get_program_for(request.user, code, roles=DATA_ROLES)
     form = ContactImportForm(
-        request.POST or None, request.FILES or None, initial={"month": last_month()}
+        request.POST or None,
+        request.FILES or None,
+        initial={"month": last_month()},
+        program=program,
     )
     if request.method == "POST" and form.is_valid():
         record = services.contact_import_start(
@@ -45,6 +49,9 @@ def contact_import_list(request, code):
     imports = list(
         ContactImport.objects.filter(program=program).select_related("uploaded_by")[:50]
     )
+    plans = selectors.plans_by_import(imports)
+    for record in imports:
+        record.plan = plans.get(record.pk)
     return render(
         request,
         "sampling/imports/list.html",
@@ -56,21 +63,124 @@ def contact_import_list(request, code):
             "optional": OPTIONAL,
             "channels": program.channels.all(),
             "categories": program.categories.all(),
+            "aliases": HEADER_ALIASES,
         },
     )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def contact_import_detail(request, code, pk):
-    """The import's status; htmx polls the status card while it runs."""
+    """The import's status, its errors by cause and the values to map; htmx
+    polls the status card while it runs."""
     program = get_program_for(request.user, code, roles=DATA_ROLES)
     record = get_object_or_404(
-        ContactImport.objects.select_related("uploaded_by"), program=program, pk=pk
+        ContactImport.objects.select_related("uploaded_by", "program"), program=program, pk=pk
     )
+    can_map = bool(program.user_roles & EDIT_LIBRARY)
+    form = None
+    if record.unknown_values and record.is_finished:
+        options = {
+            kind: mappings.targets(program, kind) for kind in (MappingKind.CATEGORY, "channel")
+        }
+        form = ImportMappingForm(
+            request.POST or None, unknowns=mappings.unknown_values(record), options=options
+        )
+        if request.method == "POST":
+            if not can_map:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    n = mappings.import_mappings_apply(
+                        record=record, choices=form.choices(), user=request.user
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(n)s mapping saved; the file is read again with it.",
+                            "%(n)s mappings saved; the file is read again with them.",
+                            n,
+                        )
+                        % {"n": n},
+                    )
+                    return redirect("contact_import_detail", program.code, record.pk)
+    elif request.method == "POST":
+        messages.info(request, _("This import has no values left to map."))
+        return redirect("contact_import_detail", program.code, record.pk)
     template = "sampling/imports/detail.html"
     if request.htmx:
         template += "#status"
-    return render(request, template, {"program": program, "record": record})
+    known = {
+        importer.UNKNOWN_CATEGORY: ", ".join(c.name for c in program.categories.all()),
+        importer.UNKNOWN_CHANNEL: ", ".join(c.name for c in program.channels.all()),
+    }
+    groups = [
+        {**g, "text": importer.describe_group(g, known.get(g["code"], ""))}
+        for g in record.error_groups
+    ]
+    return render(
+        request,
+        template,
+        {
+            "program": program,
+            "record": record,
+            "groups": groups,
+            "form": form,
+            "can_map": can_map,
+            "plan": selectors.plans_by_import([record]).get(record.pk),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_mapping_list(request, code):
+    """The program's remembered mappings, where each came from; edit or remove."""
+    program = get_program_for(request.user, code, roles=DATA_ROLES)
+    can_edit = bool(program.user_roles & EDIT_LIBRARY)
+    rows = list(
+        ImportMapping.objects.filter(program=program).select_related(
+            "category", "channel", "contact_import", "created_by"
+        )
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        mapping = next((m for m in rows if str(m.pk) == request.POST.get("mapping")), None)
+        if mapping is None:
+            raise Http404
+        if request.POST.get("action") == "delete":
+            mappings.import_mapping_delete(mapping=mapping, user=request.user)
+            messages.success(
+                request, _("The mapping of “%(value)s” was removed.") % {"value": mapping.value}
+            )
+            return redirect("import_mapping_list", program.code)
+        try:
+            mappings.import_mapping_change(
+                mapping=mapping, choice=request.POST.get("choice", ""), user=request.user
+            )
+        except ValidationError as exc:
+            mapping.problem = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, _("The mapping of “%(value)s” was changed.") % {"value": mapping.value}
+            )
+            return redirect("import_mapping_list", program.code)
+    options = {
+        MappingKind.CATEGORY: mappings.targets(program, MappingKind.CATEGORY),
+        MappingKind.CHANNEL: mappings.targets(program, MappingKind.CHANNEL),
+    }
+    for m in rows:
+        m.options = options[m.kind]
+        m.current = "ignore" if m.ignore else f"{m.kind}:{m.category_id or m.channel_id}"
+    return render(
+        request,
+        "sampling/imports/mappings.html",
+        {"program": program, "mappings": rows, "can_edit": can_edit},
+    )
 
 
 @login_required

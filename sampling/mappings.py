@@ -1,0 +1,231 @@
+"""Values of the contact file's coded columns mapped to the program's own
+(TLK-5.1.1): what the importer looks up, the suggestions offered for a value it
+does not know, and the analyst's mappings (remembered per program, audited).
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, utils
+
+from programs.models import Channel, InteractionCategory, Program, User
+
+from . import importer
+from .models import ContactImport, ImportMapping, ImportStatus, MappingKind
+
+# A suggestion is offered from this similarity (0–100, rapidfuzz's token set ratio).
+SUGGEST_FROM = 60
+IGNORE = "ignore"
+ADD = "add"
+
+
+@dataclass
+class Lookups:
+    """Value (importer.key) → id, as the importer takes them."""
+
+    channels: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+
+
+def import_lookups(program: Program) -> Lookups:
+    """Codes and names of the program's channels and categories, and its mappings."""
+    found = Lookups()
+    for channel in Channel.objects.filter(program=program):
+        for name in (channel.code, channel.name):
+            found.channels[importer.key(name)] = channel.pk
+    for category in InteractionCategory.objects.filter(program=program):
+        for name in (category.code, category.name):
+            found.categories[importer.key(name)] = category.pk
+    for m in ImportMapping.objects.filter(program=program):
+        if m.kind == MappingKind.CHANNEL:
+            found.channels[importer.key(m.value)] = importer.IGNORE if m.ignore else m.channel_id
+        else:
+            found.categories[importer.key(m.value, m.qualifier)] = m.category_id
+    return found
+
+
+@dataclass
+class Target:
+    """What a value can be mapped to: "category:3", "channel:5", "ignore" or "add"."""
+
+    choice: str
+    label: str
+    words: str = ""  # what the value is compared with
+
+
+def targets(program: Program, kind: str) -> list[Target]:
+    if kind == MappingKind.CATEGORY:
+        found = [
+            Target(f"category:{c.pk}", c.name, f"{c.code} {c.name}")
+            for c in InteractionCategory.objects.filter(program=program)
+        ]
+    else:
+        found = [
+            Target(f"channel:{c.pk}", c.name, f"{c.code} {c.name}")
+            for c in Channel.objects.filter(program=program, is_active=True)
+        ]
+    return found
+
+
+def suggestion(value: str, qualifier: str, options: list[Target]) -> str:
+    """The choice most like the value (and its status), "" when none is close.
+
+    Token-set similarity first (a name that holds the value's words scores 100,
+    "Komplain" + "FCR" finds "Komplain FCR (complaint…)"), the plain ratio breaks ties.
+    """
+    words = utils.default_process(f"{value} {qualifier}".replace("_", " "))
+    scored = []
+    for i, option in enumerate(options):
+        other = utils.default_process(option.words.replace("_", " "))
+        score = fuzz.token_set_ratio(words, other)
+        if score >= SUGGEST_FROM:
+            scored.append((score, fuzz.ratio(words, other), -i, option.choice))
+    return max(scored)[3] if scored else ""
+
+
+@dataclass
+class Unknown:
+    """A value of the file that the program does not know, with its suggestion."""
+
+    kind: str
+    value: str
+    qualifier: str
+    n: int
+    rows: list[int]
+    suggested: str = ""
+
+
+def unknown_values(record: ContactImport) -> list[Unknown]:
+    """The import's values to map, categories first, each with a suggestion."""
+    program = record.program
+    found = []
+    for kind in (MappingKind.CATEGORY, MappingKind.CHANNEL):
+        options = targets(program, kind)
+        for v in record.unknown_values.get(kind, []):
+            found.append(
+                Unknown(
+                    kind=kind,
+                    value=v["value"],
+                    qualifier=v.get("qualifier", ""),
+                    n=v["n"],
+                    rows=v["rows"],
+                    suggested=suggestion(v["value"], v.get("qualifier", ""), options),
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class MappingChoice:
+    kind: str
+    value: str
+    qualifier: str
+    choice: str  # a Target's choice
+
+
+def _unique_code(model, program: Program, name: str) -> str:
+    base = (slugify(name) or "value")[:34]
+    taken = set(
+        model.objects.filter(program=program, code__startswith=base).values_list("code", flat=True)
+    )
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+def _target_of(program: Program, choice: MappingChoice) -> dict:
+    """The fields of a mapping for `choice`; adds the category or channel asked for."""
+    if choice.choice == IGNORE:
+        if choice.kind != MappingKind.CHANNEL:
+            raise ValidationError(_("Only a channel's rows can be left out."))
+        return {"ignore": True, "category": None, "channel": None}
+    if choice.choice == ADD:
+        if choice.kind == MappingKind.CATEGORY:
+            name = f"{choice.value} {choice.qualifier}".strip()[:100]
+            category = InteractionCategory.objects.create(
+                program=program, code=_unique_code(InteractionCategory, program, name), name=name
+            )
+            return {"ignore": False, "category": category, "channel": None}
+        raise ValidationError(
+            _("A channel is added on the program's channel page (it needs its service).")
+        )
+    kind, _sep, pk = choice.choice.partition(":")
+    model = InteractionCategory if kind == "category" else Channel
+    target = model.objects.filter(program=program, pk=pk).first() if pk.isdigit() else None
+    if target is None or kind != choice.kind:
+        raise ValidationError(
+            _("“%(choice)s” is not a %(kind)s of this program.")
+            % {"choice": choice.choice, "kind": MappingKind(choice.kind).label.lower()}
+        )
+    return {"ignore": False, "category": None, "channel": None, kind: target}
+
+
+@transaction.atomic
+def import_mappings_apply(
+    *, record: ContactImport, choices: list[MappingChoice], user: User
+) -> int:
+    """Remember the analyst's mappings and, when the import was waiting for
+    them, read its file again. All or nothing; returns how many were saved."""
+    program = record.program
+    for choice in choices:
+        fields = _target_of(program, choice)
+        existing = ImportMapping.objects.filter(
+            program=program,
+            kind=choice.kind,
+            value__iexact=choice.value,
+            qualifier__iexact=choice.qualifier,
+        ).first()
+        mapping = existing or ImportMapping(
+            program=program,
+            kind=choice.kind,
+            value=choice.value,
+            qualifier=choice.qualifier,
+            contact_import=record,
+            created_by=user,
+        )
+        for name, value in fields.items():
+            setattr(mapping, name, value)
+        mapping._change_reason = _("Mapped on the import of %(month)s (%(file)s).") % {
+            "month": f"{record.month:%Y-%m}",
+            "file": record.original_name,
+        }
+        mapping.save()
+    if record.status == ImportStatus.NEEDS_MAPPING:
+        import_retry(record)
+    return len(choices)
+
+
+def import_retry(record: ContactImport) -> None:
+    """Queue the import again (its file is read with the mappings of now)."""
+    from .services import enqueue_import
+
+    ContactImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.PENDING,
+        progress=0,
+        attempts=0,
+        started_at=None,
+        finished_at=None,
+    )
+    transaction.on_commit(lambda: enqueue_import(record.pk))
+
+
+@transaction.atomic
+def import_mapping_change(*, mapping: ImportMapping, choice: str, user: User) -> ImportMapping:
+    fields = _target_of(
+        mapping.program, MappingChoice(mapping.kind, mapping.value, mapping.qualifier, choice)
+    )
+    for name, value in fields.items():
+        setattr(mapping, name, value)
+    mapping._change_reason = _("Changed by %(user)s.") % {"user": user}
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def import_mapping_delete(*, mapping: ImportMapping, user: User) -> None:
+    mapping._change_reason = _("Removed by %(user)s.") % {"user": user}
+    mapping.delete()
