@@ -60,24 +60,18 @@ def test_timestamps_convert_to_the_program_time_zone(pgd, member):
         (
             HEADER + "yesterday,inbound,Informasi produk gadai,information\n",
             "timestamp",
-            "Not a date and time",
+            "“yesterday” is not a date and time",
         ),
         (
             HEADER + "2026-09-30T23:00:00+07:00,inbound,Informasi produk gadai,information\n",
             "timestamp",
-            "Outside the month",
+            "is outside 2026-10, the month being imported",
         ),
         (
-            HEADER + "2026-10-01T08:00:00+07:00,fax,Informasi produk gadai,information\n",
-            "channel",
-            "Unknown channel",
+            HEADER + "2026-10-01T08:00:00+07:00,inbound,,information\n",
+            "reason",
+            "the reason for contact is empty",
         ),
-        (
-            HEADER + "2026-10-01T08:00:00+07:00,inbound,Informasi produk gadai,praise\n",
-            "category",
-            "Unknown interaction category",
-        ),
-        (HEADER + "2026-10-01T08:00:00+07:00,inbound,,information\n", "reason", "empty"),
     ],
 )
 def test_a_bad_row_rejects_the_whole_file(pgd, member, content, column, message):
@@ -86,9 +80,35 @@ def test_a_bad_row_rejects_the_whole_file(pgd, member, content, column, message)
     assert record.error_count == 1
     (error,) = record.errors_preview
     assert error["row"] == 5 and error["column"] == column and message in error["message"]
+    (group,) = record.error_groups
+    assert (group["n"], group["rows"], group["column"]) == (1, [5], column)
     assert not ContactStat.objects.exists()
     with record.errors_file.open("rb") as errors:
-        assert b"row,column,message" in errors.read()
+        assert errors.read().startswith(b"\xef\xbb\xbfrow,column,value,status,problem\n5,")
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "value"),
+    [
+        (
+            HEADER + "2026-10-01T08:00:00+07:00,fax,Informasi produk gadai,information\n",
+            "channel",
+            "fax",
+        ),
+        (
+            HEADER + "2026-10-01T08:00:00+07:00,inbound,Informasi produk gadai,praise\n",
+            "category",
+            "praise",
+        ),
+    ],
+)
+def test_an_unknown_coded_value_waits_to_be_mapped(pgd, member, content, kind, value):
+    record = _import(pgd, member, (HEADER + GOOD + content[len(HEADER) :]).encode())
+    assert record.status == ImportStatus.NEEDS_MAPPING and record.is_finished
+    assert record.unknown_values == {
+        kind: [{"value": value, "qualifier": "", "n": 1, "rows": [5]}]
+    }
+    assert not ContactStat.objects.exists()
 
 
 def test_mixed_time_zone_styles_are_rejected(pgd, member):
@@ -110,7 +130,7 @@ def test_wrong_columns_name_the_expected_ones(pgd, member):
         (b"", "empty.csv", "empty (0 bytes)"),
         (HEADER.encode(), "header.csv", "no contact rows"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "contacts.csv", "not a CSV or XLSX"),
-        (bytes(range(0x80, 0xA0)) * 5 + b"\x81\x8d\x8f\x90\x9d", "x.csv", "encoding"),
+        (bytes(range(0x80, 0xA0)) * 5 + b"\x81\x8d\x8f\x90\x9d", "x.csv", "Missing column"),
     ],
 )
 def test_unreadable_files_are_explained(pgd, member, content, name, message):
@@ -205,8 +225,12 @@ def test_errors_listed_in_full_beyond_the_first_100(tmp_path):
         channels={"inbound": 1},
         categories={"information": 1},
     )
-    assert result.error_total == 250 and len(result.errors) == 250
+    assert result.error_total == 250 and len(result.errors) == importer.ERRORS_SHOWN
     assert [e.row for e in result.errors[:3]] == [2, 3, 4]
+    (group,) = result.error_groups
+    assert (group["n"], group["rows"], group["value"]) == (250, [2, 3, 4, 5, 6], "fax")
+    importer.errors_csv(result, tmp_path / "errors.csv")
+    assert len((tmp_path / "errors.csv").read_text().splitlines()) == 251
 
 
 def _stalled(pgd, member, *, attempts: int) -> ContactImport:

@@ -72,10 +72,11 @@ def test_a_bad_file_lists_its_rows_and_offers_the_error_file(
     record = ContactImport.objects.get()
     body = client.get(reverse("contact_import_detail", args=[pgd.code, record.pk])).content
     assert b"The file was not imported." in body
-    assert b"Not a date and time" in body
+    assert "1 row: “not-a-date” is not a date and time" in body.decode()
+    assert "First rows: 4." in body.decode()
     errors = client.get(reverse("contact_import_errors", args=[pgd.code, record.pk]))
     assert errors.status_code == 200
-    assert b"4,timestamp" in b"".join(errors.streaming_content)
+    assert b"4,timestamp,not-a-date" in b"".join(errors.streaming_content)
 
 
 def test_upload_form_errors_keep_the_month(client, pgd, member):
