@@ -563,13 +563,17 @@ def _errors(result: ParseResult, bad: pl.DataFrame, year: int, month: int) -> No
     """Group the bad rows by cause; the first ones as worded row errors."""
     result.error_rows = bad
     result.error_total = bad.height
+    value_key = pl.col("value").str.to_lowercase().str.replace_all(r"\s+", " ")
+    qualifier_key = pl.col("qualifier").str.to_lowercase().str.replace_all(r"\s+", " ")
+    # A category value goes with its status only where the status tells its rows
+    # apart (Komplain + FCR / Eskalasi); with one status, the value alone is asked.
+    one_status = qualifier_key.n_unique().over("code", value_key) == 1
+    bad = bad.with_columns(
+        qualifier=pl.when(one_status).then(pl.lit("")).otherwise(pl.col("qualifier"))
+    )
     grouping = (
         pl.when(pl.col("code").is_in(list(MAPPABLE)))
-        .then(
-            pl.col("value").str.to_lowercase().str.replace_all(r"\s+", " ")
-            + "|"
-            + pl.col("qualifier").str.to_lowercase()
-        )
+        .then(value_key + "|" + qualifier_key)
         .otherwise(pl.lit(""))
     )
     groups = (

@@ -158,8 +158,8 @@ def _target_of(program: Program, choice: MappingChoice) -> dict:
     target = model.objects.filter(program=program, pk=pk).first() if pk.isdigit() else None
     if target is None or kind != choice.kind:
         raise ValidationError(
-            _("“%(choice)s” is not a %(kind)s of this program.")
-            % {"choice": choice.choice, "kind": MappingKind(choice.kind).label.lower()}
+            _("“%(choice)s” is not a %(column)s choice of this program.")
+            % {"choice": choice.choice, "column": choice.kind}
         )
     return {"ignore": False, "category": None, "channel": None, kind: target}
 
