@@ -36,7 +36,7 @@ import codecs
 import csv
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from python_calamine import CalamineWorkbook
 
+from mysteryshop.spreadsheets import FORMULA_STARTS
 from mysteryshop.uploads import xlsx_problem
 
 REQUIRED = ["timestamp", "channel", "reason", "category"]
@@ -107,6 +108,7 @@ MAPPABLE = {UNKNOWN_CHANNEL: "channel", UNKNOWN_CATEGORY: "category"}
 # before month-first: on a tie (every day ≤ 12 and both in the month) it wins.
 AWARE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
 NAIVE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",  # before its variant with a fraction: polars' fast parser reads it
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%d %H:%M",
     "%d/%m/%Y %H:%M:%S",
@@ -137,7 +139,7 @@ class ParseResult:
 
     encoding: str
     rows: int = 0
-    counts: list[tuple[str, int, int, int, int, str, int]] = field(default_factory=list)
+    table: pl.DataFrame | None = None  # the counts as a frame (what the store copies)
     # The first ERRORS_SHOWN bad rows, worded in the current language.
     errors: list[RowError] = field(default_factory=list)
     error_total: int = 0  # rows with an error
@@ -151,6 +153,11 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return not self.file_error and not self.error_total
+
+    @property
+    def counts(self) -> list[tuple[str, int, int, int, int, str, int]]:
+        """The counts as tuples (a frame is what the store takes)."""
+        return [] if self.table is None else [tuple(r) for r in self.table.iter_rows()]
 
     @property
     def needs_mapping(self) -> bool:
@@ -213,7 +220,52 @@ def detect(path: Path) -> str:
     return "latin-1"  # any byte is a Latin-1 character
 
 
-def _frame(path: Path, encoding: str, workdir: Path) -> pl.LazyFrame:
+@dataclass(frozen=True)
+class _Source:
+    """The file as polars reads it: UTF-8 CSV (transcoded or written from a
+    workbook when it was not), its separator."""
+
+    path: Path
+    separator: str
+
+    def options(self) -> dict:
+        return {
+            "separator": self.separator,
+            "infer_schema": False,
+            "encoding": "utf8",
+            "truncate_ragged_lines": False,
+        }
+
+    def scan(self) -> pl.LazyFrame:
+        return pl.scan_csv(self.path, low_memory=True, **self.options())
+
+    def blocks(self, size: int) -> Iterator[pl.LazyFrame]:
+        """The file in blocks of about `size` bytes, each read on its own, so that
+        memory stays bounded whatever the size of the file. A block ends at a
+        line end outside quotes (an even number of quotes before it)."""
+        with self.path.open("rb") as fh:
+            header = fh.readline()
+            carry = b""
+            while True:
+                data = fh.read(size)
+                if not data:
+                    if carry.strip():
+                        yield pl.read_csv(header + carry, **self.options()).lazy()
+                    return
+                data = carry + data
+                cut = data.rfind(b"\n") + 1
+                while cut and b'"' in data and data.count(b'"', 0, cut) % 2:
+                    cut = data.rfind(b"\n", 0, cut - 1) + 1
+                carry = data[cut:]
+                if cut:
+                    yield pl.read_csv(header + data[:cut], **self.options()).lazy()
+
+
+BLOCK_BYTES = 8 << 20
+MERGE_FACTOR = 2  # fold when the blocks' groups outnumber the total twice
+
+
+def _source(path: Path, encoding: str, workdir: Path) -> _Source:
     if encoding == "xlsx":
         path, encoding = _xlsx_to_csv(path, workdir / "sheet.csv"), "utf-8"
         separator = ","
@@ -233,9 +285,7 @@ def _frame(path: Path, encoding: str, workdir: Path) -> pl.LazyFrame:
             separator = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
         except csv.Error:
             separator = ","
-    return pl.scan_csv(
-        path, separator=separator, infer_schema=False, encoding="utf8", truncate_ragged_lines=False
-    )
+    return _Source(path, separator)
 
 
 def _cell(value, timed: bool = True) -> str:
@@ -317,7 +367,8 @@ def parse(
     encoding = detect(path)
     result = ParseResult(encoding=encoding)
     with tempfile.TemporaryDirectory() as tmp:
-        lf = _frame(path, encoding, Path(tmp))
+        source = _source(path, encoding, Path(tmp))
+        lf = source.scan()
         try:
             columns = lf.collect_schema().names()
         except pl.exceptions.PolarsError as exc:
@@ -350,22 +401,32 @@ def parse(
                     "found": ", ".join(columns) or "—",
                 }
             )
-        lf = lf.select(
-            [pl.col(known[c][0]).alias(c) for c in [*REQUIRED, *OPTIONAL] if c in known]
-        )
-        for optional in OPTIONAL:
-            if optional not in known:
-                lf = lf.with_columns(pl.lit("").alias(optional))
+
+        def shaped(frame: pl.LazyFrame) -> pl.LazyFrame:
+            """The known columns under their own names; optional ones always there."""
+            frame = frame.select(
+                [pl.col(known[c][0]).alias(c) for c in [*REQUIRED, *OPTIONAL] if c in known]
+            )
+            missing = [pl.lit("").alias(c) for c in OPTIONAL if c not in known]
+            return frame.with_columns(missing) if missing else frame
+
+        lf = shaped(lf)
         progress(10)
         try:
-            result.timestamp_format, formats = _formats_for(lf, year, month)
+            head = next(source.blocks(SAMPLE_BYTES * 4), None)
+            if head is None:
+                raise FileRejected(_("The file has a header but no contact rows."))
+            formats = _formats_for(shaped(head), year, month)
+            result.timestamp_format = formats.chosen
             reader = _Reader(time_zone, year, month, _lookup(channels), _lookup(categories))
             # One streaming pass: counts per group, the row's error code folded into
             # the key (and whether its timestamp had an offset).
-            groups = reader.grouped(lf, formats)
-            if len(formats) == 1 and groups.filter(pl.col("code") == BAD_TIME).height:
-                formats = TIMESTAMP_FORMATS  # a row in another format: read with all of them
-                groups = reader.grouped(lf, formats)
+            blocks = (shaped(block) for block in source.blocks(BLOCK_BYTES))
+            groups = reader.grouped(blocks, formats)
+            if formats.fixed and groups.filter(pl.col("code") == BAD_TIME).height:
+                formats = ALL_FORMATS  # a row in another format: read with all of them
+                blocks = (shaped(block) for block in source.blocks(BLOCK_BYTES))
+                groups = reader.grouped(blocks, formats)
             progress(50)
             result.rows = int(groups["n"].sum() or 0)
             if result.rows == 0:
@@ -388,7 +449,7 @@ def parse(
         .sort("reason", "category_id", "channel_id", "weekday", "hour", "area")
     )
     result.rows -= result.ignored_rows
-    result.counts = [tuple(r) for r in counts.iter_rows()]
+    result.table = counts
     progress(80)
     return result
 
@@ -407,31 +468,57 @@ def _as_datetime(text: pl.Expr, fmt: str) -> pl.Expr:
     if fmt == EXCEL_SERIAL:
         days = pl.when(text.str.contains(SERIAL)).then(text).cast(pl.Float64, strict=False)
         return pl.lit(EXCEL_EPOCH) + pl.duration(milliseconds=(days * 86_400_000).round(0))
-    if fmt in AWARE_FORMATS:
+    if fmt.endswith("%z"):
         return text.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
     return text.str.to_datetime(fmt, strict=False, time_unit="us")
 
 
-def _formats_for(lf: pl.LazyFrame, year: int, month: int) -> tuple[str, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Formats:
+    """How the timestamps are read: the formats tried in turn, and whether the
+    text is normalized first ("T" to a space, "Z" to +00:00, spaces trimmed)."""
+
+    chosen: str
+    formats: tuple[str, ...]
+    normalize: bool = True
+
+    @property
+    def fixed(self) -> bool:
+        return len(self.formats) == 1
+
+
+ALL_FORMATS = Formats("", TIMESTAMP_FORMATS)
+
+
+def _formats_for(lf: pl.LazyFrame, year: int, month: int) -> Formats:
     """The format that reads the sampled timestamps into the month being imported
-    (the fast path: one fixed format), else all of them.
+    (the fast path: one fixed format, on the text as it is when it can), else all.
 
     The month settles day-first against month-first: 05/10/2026 in an October
     import is the 5th of October. On a tie day-first wins (Indonesian exports).
     """
-    sample = lf.select(_normalized(pl.col("timestamp"))).head(TIMESTAMP_SAMPLE).collect()
-    values = sample.to_series().drop_nulls()
-    values = values.filter(values != "")
+    raw = lf.select(pl.col("timestamp").cast(pl.String)).head(TIMESTAMP_SAMPLE).collect()
+    raw = raw.to_series().drop_nulls()  # (lf: the file's first block, not all of it)
+    raw = raw.filter(raw != "")
+    values = pl.select(_normalized(pl.lit(raw))).to_series()
     best, best_in, best_read = "", -1, 0
     for fmt in TIMESTAMP_FORMATS:
-        parsed = pl.select(_as_datetime(pl.lit(values), fmt).alias("t")).to_series()
+        parsed = pl.select(_as_datetime(pl.lit(values), fmt)).to_series()
         read = values.len() - parsed.null_count()
         inside = int(((parsed.dt.year() == year) & (parsed.dt.month() == month)).sum() or 0)
         if read and (inside, read) > (best_in, best_read):
             best, best_in, best_read = fmt, inside, read
-    if best and best_read == values.len():
-        return best, (best,)
-    return best, TIMESTAMP_FORMATS
+    if not best or best_read < values.len():
+        return Formats(best, TIMESTAMP_FORMATS)
+    # ISO with a "T" reads as it is with the "T" in the format: no string work per row.
+    for fmt in dict.fromkeys([best, best.replace(" ", "T", 1)]):
+        if pl.select(_as_datetime(pl.lit(raw), fmt)).to_series().null_count() == 0:
+            return Formats(best, (fmt,), normalize=False)
+    return Formats(best, (best,))
+
+
+# The columns a contact is counted by, as in the file (cleaned on the aggregate).
+RAW = ["channel", "reason", "category", "status", "area"]
 
 
 @dataclass
@@ -442,18 +529,59 @@ class _Reader:
     channels: dict[str, int]
     categories: dict[str, int]
 
-    def grouped(self, lf, formats) -> pl.DataFrame:
-        keys = ["code", "is_aware", "ignored", "reason", "category_id", "channel_id"]
+    def grouped(self, blocks: Iterator[pl.LazyFrame], formats: Formats) -> pl.DataFrame:
+        """Counts per group, each group's error code in its key: times are read
+        row by row, block by block; the other columns are cleaned and looked up
+        on the aggregate."""
+        # The time of a row as one number (fewer keys to hash): its month, weekday,
+        # hour and whether it had an offset; -1 unreadable, -2 blank.
+        when = pl.col("year") * 12 + pl.col("month") - 1
+        when = ((when * 7 + pl.col("weekday") - 1) * 24 + pl.col("hour")) * 2
+        when = (
+            pl.when(pl.col("ts_blank"))
+            .then(-2)
+            .otherwise((when + pl.col("is_aware").cast(pl.Int64)).fill_null(-1))
+        )
+        keys = ["when", *RAW]
+        raw, parts, waiting = None, [], 0
+        for block in blocks:
+            part = (
+                self.timed(block, formats)
+                .select(when.alias("when"), *RAW)
+                .group_by(keys)
+                .agg(n=pl.len())
+                .collect()
+            )
+            parts.append(part)
+            waiting += part.height
+            # Fold the blocks' groups into the total as they pile up: memory stays
+            # about the size of the aggregate, not of the file.
+            if raw is None or waiting > MERGE_FACTOR * raw.height:
+                raw = _summed([raw, *parts] if raw is not None else parts, keys)
+                parts, waiting = [], 0
+        if raw is None:
+            return pl.DataFrame(schema={"code": pl.UInt8, "ignored": pl.Boolean, "n": pl.UInt32})
+        raw = _summed([raw, *parts], keys)
+        w = pl.when(pl.col("when") >= 0).then(pl.col("when"))
+        raw = raw.with_columns(
+            ts_blank=pl.col("when") == -2,
+            is_aware=(w % 2 == 1).fill_null(False),
+            hour=(w // 2 % 24).cast(pl.Int8),
+            weekday=(w // 48 % 7 + 1).cast(pl.Int8),
+            month=(w // 336 % 12 + 1).cast(pl.Int8),
+            year=(w // 4032).cast(pl.Int32),
+        )
+        final = ["code", "is_aware", "ignored", "reason", "category_id", "channel_id"]
         return (
-            self.checked(lf, formats, rows=False)
-            .group_by(*keys, "weekday", "hour", "area")
-            .agg(n=pl.len())
-            .collect(engine="streaming")
+            self.coded(raw.lazy())
+            .group_by(*final, "weekday", "hour", "area")
+            .agg(pl.col("n").sum())
+            .collect()
         )
 
-    def bad_rows(self, lf, formats, mixed: bool) -> pl.DataFrame:
+    def bad_rows(self, lf, formats: Formats, mixed: bool) -> pl.DataFrame:
         """Every bad row (the error pass, with row numbers): row, code, value, qualifier."""
-        checked = self.checked(lf, formats, rows=True)
+        checked = self.coded(self.timed(lf.with_row_index("row", offset=2), formats))
         code = (
             pl.when((pl.col("code") == 0) & pl.lit(mixed) & ~pl.col("is_aware"))
             .then(pl.lit(MIXED_OFFSETS, pl.UInt8))
@@ -487,15 +615,13 @@ class _Reader:
             .collect(engine="streaming")
         )
 
-    def checked(self, lf, formats, *, rows: bool) -> pl.LazyFrame:
-        """Parsed fields and each row's error code (0 when fine), weekday and hour.
-
-        Rows are numbered as in a spreadsheet (the header is row 1) only when
-        asked: the error pass needs them, the counting pass does not.
-        """
-        norm = _normalized(pl.col("timestamp"))
-        aware_formats = [f for f in formats if f in AWARE_FORMATS]
-        naive_formats = [f for f in formats if f not in AWARE_FORMATS]
+    def timed(self, lf, formats: Formats) -> pl.LazyFrame:
+        """Each row's time in the program's zone: year, month, weekday, hour
+        (null when unreadable), whether it had an offset, whether it was blank."""
+        text = pl.col("timestamp").cast(pl.String)
+        norm = _normalized(text) if formats.normalize else text
+        aware_formats = [f for f in formats.formats if f.endswith("%z")]
+        naive_formats = [f for f in formats.formats if not f.endswith("%z")]
         no_time = pl.lit(None, pl.Datetime("us", self.time_zone))
         aware = (
             pl.coalesce([_as_datetime(norm, f) for f in aware_formats]).dt.convert_time_zone(
@@ -511,9 +637,29 @@ class _Reader:
             if naive_formats
             else no_time
         )
-        text = {c: pl.col(c).cast(pl.String).fill_null("") for c in [*REQUIRED, *OPTIONAL]}
-        # A blank row (no required cell given) is skipped, keeping the numbering.
-        blank = pl.all_horizontal([text[c] == "" for c in REQUIRED])
+        local = pl.col("local")
+        return (
+            lf.with_columns(
+                local=pl.coalesce(aware, naive),
+                is_aware=aware.is_not_null(),
+                ts_blank=text.fill_null("") == "",
+            )
+            .with_columns(
+                year=local.dt.year(),
+                month=local.dt.month(),
+                weekday=local.dt.weekday(),
+                hour=local.dt.hour(),
+            )
+            .drop("local")
+        )
+
+    def coded(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Cleaned fields, the ids looked up and each row's (or group's) error
+        code: 0 when fine. Blank rows (no required cell) are left out."""
+        text = {c: pl.col(c).cast(pl.String).fill_null("") for c in RAW}
+        blank = pl.col("ts_blank") & pl.all_horizontal(
+            [text[c] == "" for c in ("channel", "reason", "category")]
+        )
         channel = text["channel"].str.strip_chars().str.to_lowercase()
         category = text["category"].str.strip_chars().str.to_lowercase()
         category_id = category.replace_strict(self.categories, default=None, return_dtype=pl.Int64)
@@ -523,23 +669,19 @@ class _Reader:
                 self.categories, default=None, return_dtype=pl.Int64
             )
             category_id = pl.coalesce(qualified, category_id)
-        frame = lf.with_row_index("row", offset=2) if rows else lf
         frame = frame.filter(~blank).with_columns(
-            is_aware=aware.is_not_null(),
-            local=pl.coalesce(aware, naive),
             nul=pl.any_horizontal([t.str.contains("\x00", literal=True) for t in text.values()]),
             reason=text["reason"].str.strip_chars().str.replace_all(r"\s{2,}", " "),
             area=text["area"].str.strip_chars(),
             channel_id=channel.replace_strict(self.channels, default=None, return_dtype=pl.Int64),
             category_id=category_id,
         )
-        local = pl.col("local")
         # First hit wins; the values to map come last, so that a row that is wrong
         # for another reason says so (mapping would not save it).
         checks = [
             (NUL_CHARACTER, pl.col("nul")),
-            (BAD_TIME, local.is_null()),
-            (OUTSIDE, (local.dt.year() != self.year) | (local.dt.month() != self.month)),
+            (BAD_TIME, pl.col("weekday").is_null()),
+            (OUTSIDE, (pl.col("year") != self.year) | (pl.col("month") != self.month)),
             (EMPTY_REASON, pl.col("reason") == ""),
             (LONG_REASON, pl.col("reason").str.len_chars() > REASON_MAX),
             (LONG_AREA, pl.col("area").str.len_chars() > AREA_MAX),
@@ -552,11 +694,12 @@ class _Reader:
                 pl.when(condition.fill_null(False)).then(pl.lit(number, pl.UInt8)).otherwise(code)
             )
         return frame.with_columns(
-            code=code,
-            ignored=pl.col("channel_id") == IGNORE,
-            weekday=local.dt.weekday(),
-            hour=local.dt.hour(),
-        ).with_columns(ignored=pl.col("ignored").fill_null(False))
+            code=code, ignored=(pl.col("channel_id") == IGNORE).fill_null(False)
+        )
+
+
+def _summed(frames: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
+    return pl.concat(frames, how="vertical_relaxed").group_by(keys).agg(pl.col("n").sum())
 
 
 def _errors(result: ParseResult, bad: pl.DataFrame, year: int, month: int) -> None:
@@ -697,11 +840,19 @@ def errors_csv(result: ParseResult, path: Path) -> None:
         if bad is None or not bad.height:
             fh.write(header)
             return
+        # The file's values are written back: escaped, as mysteryshop.spreadsheets
+        # does, so that a spreadsheet does not run "=…" as a formula.
+        formula = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+
+        def safe(column: str) -> pl.Expr:
+            text = pl.col(column)
+            return pl.when(text.str.contains(formula)).then("'" + text).otherwise(text)
+
         bad.select(
             row="row",
             column=pl.col("code").replace_strict(COLUMN_OF, return_dtype=pl.String),
-            value="value",
-            status="qualifier",
+            value=safe("value"),
+            status=safe("qualifier"),
             problem=pl.col("code").replace_strict(
                 {c: short_problem(c) for c in COLUMN_OF}, return_dtype=pl.String
             ),

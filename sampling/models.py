@@ -118,6 +118,14 @@ class ContactStat(models.Model):
 
     `reason` is null while the file's reason text is not yet mapped to one of
     the program's reasons; the analyst maps or adds it.
+
+    A month is tens of thousands of rows, written at once by the import with
+    COPY. The foreign keys are kept by the ORM (PROTECT and CASCADE work as
+    usual) and by the import, which takes every id from the program's own
+    records in the same transaction, but not by database constraints, whose
+    per-row checks cost more than the whole rest of the store (bench/
+    import_bench.py). The counts are derived data: the uploaded file, kept as
+    evidence, gives them again.
     """
 
     contact_import = models.ForeignKey(
@@ -125,6 +133,8 @@ class ContactStat(models.Model):
         on_delete=models.CASCADE,
         related_name="stats",
         verbose_name=_("import"),
+        db_constraint=False,
+        db_index=False,  # stat_import_reason_idx starts with it
     )
     reason_text = models.CharField(_("reason as in the file"), max_length=200)
     reason = models.ForeignKey(
@@ -134,15 +144,23 @@ class ContactStat(models.Model):
         blank=True,
         related_name="stats",
         verbose_name=_("reason"),
+        db_constraint=False,
     )
     category = models.ForeignKey(
         InteractionCategory,
         on_delete=models.PROTECT,
         related_name="stats",
         verbose_name=_("category"),
+        db_constraint=False,
+        db_index=False,
     )
     channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="stats", verbose_name=_("channel")
+        Channel,
+        on_delete=models.PROTECT,
+        related_name="stats",
+        verbose_name=_("channel"),
+        db_constraint=False,
+        db_index=False,
     )
     weekday = models.PositiveSmallIntegerField(
         _("weekday"), validators=[MinValueValidator(1), MaxValueValidator(7)]

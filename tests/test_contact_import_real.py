@@ -248,3 +248,15 @@ def test_extra_reasons_and_suggestions_rank_by_similarity(pgd):
     assert mappings.suggestion("Informasi", "", options) == by_label["Informasi (information)"]
     assert mappings.suggestion("permintaan", "", options) == by_label["Permintaan (request)"]
     assert mappings.suggestion("Pujian", "", options) == ""  # nothing close: the analyst says
+
+
+def test_the_error_list_does_not_hand_a_formula_to_a_spreadsheet(pgd, member, tmp_path):
+    analyst = member(pgd, Role.QC_ANALYST)
+    path = tmp_path / "evil.csv"
+    path.write_text(
+        'timestamp,channel,reason,category\n=HYPERLINK("http://x"),inbound,Gadai,information\n'
+    )
+    record = _start(pgd, analyst, path)
+    with record.errors_file.open("rb") as fh:
+        content = fh.read().decode("utf-8-sig")
+    assert "'=HYPERLINK" in content and ",=HYPERLINK" not in content

@@ -50,7 +50,8 @@ def test_the_import_page_offers_each_unknown_value_with_its_suggestion(
     assert "Values to map" in body and 'id="mapping-form"' in body
     information = pgd.categories.get(code="information")
     assert f'<option value="category:{information.pk}" selected>' in body
-    assert "category “Informasi” is not a category of this program (known:" in body
+    assert "<code>Informasi</code>" in body and "<code>Komplain</code>" in body
+    assert "Problems by cause" not in body  # the table of values says it all
 
 
 def test_one_click_maps_all_suggested_and_imports(

@@ -405,7 +405,9 @@ def test_a_workbook_lying_about_its_size_is_not_read(pgd, member):
 DIRECT_WRITERS = {
     "mysteryshop/spreadsheets.py": "the formula-safe writer itself",
     "programs/importers.py": "the agents template: fixed examples and the program's codes",
-    "sampling/importer.py": "the error list: row numbers and our own messages",
+    "sampling/importer.py": "the workbook read to CSV (not for people); the error list "
+    "escapes the file's values as spreadsheets.safe_cell does",
+    "sampling/export_data.py": "generated test and benchmark exports, meant to be imported",
     "sampling/views/imports.py": "the sample contact file, meant to be imported again",
     "sampling/demo_data.py": "generated demo and benchmark data",
     "reporting/benchdata.py": "generated benchmark data (manage.py seed_bench)",
