@@ -134,12 +134,13 @@ def import_vs_pandas(rows: int) -> dict | None:
     from bench import import_bench
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "contacts.csv")
-        import_bench.generate(path, rows)
+        folder = Path(tmp)
+        path = import_bench.generate(folder, rows, "iso")
+        media = str(folder / "media")
         return {
             "rows": rows,
-            "pandas": import_bench.measure("pandas", path),
-            "ours": import_bench.measure("ours", path),
+            "pandas": import_bench.measure("pandas", path, media),
+            "ours": import_bench.run_import(path, media),
         }
 
 
