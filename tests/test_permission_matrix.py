@@ -294,6 +294,7 @@ TABLE: dict[str, Entry] = {
     ),
     # --- contact data ----------------------------------------------------------------------
     "contact_import_list": Entry(program_page(ANALYST_AND_MANAGER)),
+    "import_mapping_list": Entry(program_page(ANALYST_AND_MANAGER)),
     "contact_import_sample": Entry(program_page(ANALYST_AND_MANAGER)),
     "contact_import_detail": Entry(program_page(ANALYST_AND_MANAGER), args=on("contact_import")),
     "contact_import_errors": Entry(program_page(ANALYST_AND_MANAGER), args=on("contact_import")),
