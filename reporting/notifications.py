@@ -4,7 +4,6 @@ recipient's language, e-mail retried with backoff."""
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -46,7 +45,7 @@ def notify(
     key = f"{kind}:{occasion}:{user.pk}"
     if Notification.objects.filter(key=key).exists():
         return None
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(user.language_or_default):
         title, body = message(user)
         title, body = str(title), str(body)
     email = bool(user.email) and user.is_active and wants_email(user, kind)
@@ -119,7 +118,7 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, 
 def _send(notification: Notification) -> None:
     user = notification.user
     link = site_url(notification.url) if notification.url else ""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(user.language_or_default):
         context = {
             "notification": notification,
             "user": user,

@@ -98,12 +98,18 @@ class Unknown:
     suggested: str = ""
 
 
-def unknown_values(record: ContactImport) -> list[Unknown]:
-    """The import's values to map, categories first, each with a suggestion."""
-    program = record.program
+def all_targets(program: Program) -> dict[str, list[Target]]:
+    return {kind: targets(program, kind) for kind in MappingKind.values}
+
+
+def unknown_values(
+    record: ContactImport, options: dict[str, list[Target]] | None = None
+) -> list[Unknown]:
+    """The import's values to map, categories first, each with a suggestion
+    among `options` (all_targets, read here when not given)."""
+    options = options or all_targets(record.program)
     found = []
     for kind in (MappingKind.CATEGORY, MappingKind.CHANNEL):
-        options = targets(program, kind)
         for v in record.unknown_values.get(kind, []):
             found.append(
                 Unknown(
@@ -112,7 +118,7 @@ def unknown_values(record: ContactImport) -> list[Unknown]:
                     qualifier=v.get("qualifier", ""),
                     n=v["n"],
                     rows=v["rows"],
-                    suggested=suggestion(v["value"], v.get("qualifier", ""), options),
+                    suggested=suggestion(v["value"], v.get("qualifier", ""), options[kind]),
                 )
             )
     return found

@@ -604,13 +604,10 @@ def contact_import_process(*, import_id: int) -> ContactImport:
         if not record.is_finished:  # out of attempts
             return _import_gave_up(record)
         return record
-    with translation.override(_language_of(record.uploaded_by)):
+    # Its messages are worded in its uploader's language.
+    user = record.uploaded_by
+    with translation.override(user.language_or_default if user else settings.LANGUAGE_CODE):
         return _import_run(record, time.monotonic())
-
-
-def _language_of(user) -> str:
-    """The language an import's messages are worded in: its uploader's."""
-    return (getattr(user, "language", "") or "") or settings.LANGUAGE_CODE
 
 
 def _import_run(record: ContactImport, started: float) -> ContactImport:
@@ -662,13 +659,7 @@ def _import_run(record: ContactImport, started: float) -> ContactImport:
             with errors.open("rb") as fh:
                 record.errors_file.save(f"errors-{record.pk}.csv", File(fh), save=False)
         if result.needs_mapping:
-            record.status = ImportStatus.NEEDS_MAPPING
-            record.progress = 100
-            record.message = ""
-            record.finished_at = timezone.now()
-            record.seconds = time.monotonic() - started
-            record.save()
-            return record
+            return _import_finished(record, ImportStatus.NEEDS_MAPPING, "", started)
         return _import_failed(
             record,
             ngettext(
@@ -683,13 +674,7 @@ def _import_run(record: ContactImport, started: float) -> ContactImport:
     with transaction.atomic():
         ContactStat.objects.filter(contact_import=record).delete()
         _store_counts(record, result.table, aliases)
-        record.status = ImportStatus.SUCCEEDED
-        record.progress = 100
-        record.message = ""
-        record.finished_at = timezone.now()
-        record.seconds = time.monotonic() - started
-        record.save()
-    return record
+        return _import_finished(record, ImportStatus.SUCCEEDED, "", started)
 
 
 @contextmanager
@@ -797,7 +782,13 @@ def imports_sweep(*, now=None) -> int:
 
 
 def _import_failed(record: ContactImport, message: str, started: float) -> ContactImport:
-    record.status = ImportStatus.FAILED
+    return _import_finished(record, ImportStatus.FAILED, message, started)
+
+
+def _import_finished(
+    record: ContactImport, status: str, message: str, started: float
+) -> ContactImport:
+    record.status = status
     record.message = message
     record.progress = 100
     record.finished_at = timezone.now()

@@ -75,6 +75,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.full_name or self.email
 
+    @property
+    def language_or_default(self) -> str:
+        """What is written for this user away from a request (e-mails, the
+        worker's messages) is in this language."""
+        return self.language or settings.LANGUAGE_CODE
+
     def get_full_name(self):
         return self.full_name
 

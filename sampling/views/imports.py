@@ -21,7 +21,7 @@ from .. import importer, mappings, selectors, services
 from ..demo_data import HEADER, program_sample
 from ..forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
 from ..importer import HEADER_ALIASES, OPTIONAL, REQUIRED
-from ..models import ContactImport, ImportMapping, MappingKind
+from ..models import ContactImport, ImportMapping
 
 # Who works with contact data: the analyst (PIC) and the manager.
 DATA_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST})
@@ -80,11 +80,11 @@ def contact_import_detail(request, code, pk):
     can_map = bool(program.user_roles & EDIT_LIBRARY)
     form = None
     if record.unknown_values and record.is_finished:
-        options = {
-            kind: mappings.targets(program, kind) for kind in (MappingKind.CATEGORY, "channel")
-        }
+        options = mappings.all_targets(program)
         form = ImportMappingForm(
-            request.POST or None, unknowns=mappings.unknown_values(record), options=options
+            request.POST or None,
+            unknowns=mappings.unknown_values(record, options),
+            options=options,
         )
         if request.method == "POST":
             if not can_map:
@@ -169,10 +169,7 @@ def import_mapping_list(request, code):
                 request, _("The mapping of “%(value)s” was changed.") % {"value": mapping.value}
             )
             return redirect("import_mapping_list", program.code)
-    options = {
-        MappingKind.CATEGORY: mappings.targets(program, MappingKind.CATEGORY),
-        MappingKind.CHANNEL: mappings.targets(program, MappingKind.CHANNEL),
-    }
+    options = mappings.all_targets(program)
     for m in rows:
         m.options = options[m.kind]
         m.current = "ignore" if m.ignore else f"{m.kind}:{m.category_id or m.channel_id}"
