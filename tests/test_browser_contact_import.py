@@ -74,3 +74,6 @@ def test_an_indonesian_excel_export_is_mapped_and_imported(
     page.goto(f"{live_server.url}/p/TLK/sampling/imports/")
     page.get_by_text("Bulan yang diimpor membedakan 05/10").wait_for()
     _shot(page, "5-upload-id")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"{live_server.url}/p/TLK/sampling/imports/{record.pk}/")
+    _shot(page, "6-import-phone-id")
