@@ -9,11 +9,10 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self):
+        from followup import receivers, retests
         from sampling.services import RETEST_PROVIDERS
-
-        from . import receivers, retests
 
         receivers.connect()
         if retests.retest_requests_for not in RETEST_PROVIDERS:
             RETEST_PROVIDERS.append(retests.retest_requests_for)
-        from . import calibration_receivers  # noqa: F401  (connects on import)
+        from followup import calibration_receivers  # noqa: F401  (connects on import)

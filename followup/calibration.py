@@ -9,13 +9,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.library import HistoryEntry, history_entries
-from programs.models import Membership, Parameter, Program, ScoringMode, User
-from scoring.models import Shop
-
-from . import stats
-from .calibration_services import EDITORS, can_close_action, can_rate
-from .models_calibration import (
+from followup import stats
+from followup.calibration_services import EDITORS, can_close_action, can_rate
+from followup.models_calibration import (
     ActionStatus,
     Attendee,
     CalibrationAction,
@@ -27,6 +23,9 @@ from .models_calibration import (
     RootCause,
     SessionStatus,
 )
+from programs.library import HistoryEntry, history_entries
+from programs.models import Membership, Parameter, Program, ScoringMode, User
+from scoring.models import Shop
 
 # --- The list ----------------------------------------------------------------------
 

@@ -8,19 +8,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mysteryshop.widgets import DateInput
-from programs.models import Program
-from scoring.models import Shop, ShopState
-
-from .calibration_services import participants
-from .models import Defect, DefectStatus
-from .models_calibration import (
+from followup.calibration_services import participants
+from followup.models import Defect, DefectStatus
+from followup.models_calibration import (
     CalibrationAction,
     CalibrationSession,
     ReviewedDefect,
     RootCause,
     SessionKind,
 )
+from mysteryshop.widgets import DateInput
+from programs.models import Program
+from scoring.models import Shop, ShopState
 
 # Defects and shops offered for review: those since a quarter before the session.
 WINDOW = timedelta(days=92)

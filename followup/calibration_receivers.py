@@ -7,9 +7,8 @@ event for the flag, so followup watches the Shop row itself.
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from followup import calibration_services
 from scoring.models import Shop
-
-from . import calibration_services
 
 
 @receiver(post_save, sender=Shop, dispatch_uid="followup.calibration_needed")

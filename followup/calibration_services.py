@@ -11,14 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs.models import Membership, Program, Role, User
-from programs.scorecards import ms_form, scorecard_outline
-from scoring import engine
-from scoring.models import Shop, ShopState
-from scoring.services import parameter_specs
-
-from .models import Defect, DefectStatus
-from .models_calibration import (
+from followup.models import Defect, DefectStatus
+from followup.models_calibration import (
     ActionStatus,
     Attendee,
     CalibrationAction,
@@ -31,6 +25,11 @@ from .models_calibration import (
     SessionKind,
     SessionStatus,
 )
+from programs.models import Membership, Program, Role, User
+from programs.scorecards import ms_form, scorecard_outline
+from scoring import engine
+from scoring.models import Shop, ShopState
+from scoring.services import parameter_specs
 
 EDITORS = frozenset({Role.MANAGER, Role.QC_ANALYST})
 # Who sits in a calibration: the analyst and the agents' direct superiors.

@@ -19,14 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from programs.access import get_program_for
-from programs.models import Program, Role
-from programs.scorecards import ms_form, scorecard_outline
-from scoring.models import Shop
-
-from . import calibration, pdf
-from . import calibration_services as services
-from .calibration_forms import (
+from followup import calibration, pdf
+from followup import calibration_services as services
+from followup.calibration_forms import (
     ActionForm,
     AttendeeForm,
     CaseForm,
@@ -36,7 +31,7 @@ from .calibration_forms import (
     SessionForm,
     add_service_errors,
 )
-from .models_calibration import (
+from followup.models_calibration import (
     Attendee,
     CalibrationAction,
     CalibrationCase,
@@ -44,6 +39,10 @@ from .models_calibration import (
     RootCause,
     SessionKind,
 )
+from programs.access import get_program_for
+from programs.models import Program, Role
+from programs.scorecards import ms_form, scorecard_outline
+from scoring.models import Shop
 
 READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.TEAM_LEADER, Role.VIEWER}

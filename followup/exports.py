@@ -5,10 +5,9 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
+from followup.models import FollowUp
+from followup.selectors import RecapRow
 from mysteryshop.spreadsheets import Sheet
-
-from .models import FollowUp
-from .selectors import RecapRow
 
 
 def follow_up_sheet(program, items: Iterable[FollowUp]) -> Sheet:

@@ -162,4 +162,4 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} · {self.agent or self.shop}"
 
 
-from .models_calibration import *  # noqa: E402,F403
+from followup.models_calibration import *  # noqa: E402,F403

@@ -12,10 +12,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from followup.models import Defect
 from programs.models import Program
 from scoring.models import Shop
-
-from .models import Defect
 
 __all__ = [
     "ActionStatus",

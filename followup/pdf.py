@@ -5,9 +5,8 @@ the program's document code and revision and the session's date."""
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from followup.calibration import SessionPage
 from programs.models import Program
-
-from .calibration import SessionPage
 
 
 def session_pdf(program: Program, page: SessionPage) -> bytes:

@@ -1,8 +1,7 @@
 """followup listens to scoring's events (scoring never imports followup)."""
 
+from followup import services
 from scoring.signals import shop_finalized
-
-from . import services
 
 
 def on_shop_finalized(sender, shop, **kwargs):

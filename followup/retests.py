@@ -7,9 +7,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from followup.models import FollowUp, FollowUpStatus
 from sampling.services import RetestRequest, previous_month
-
-from .models import FollowUp, FollowUpStatus
 
 
 def retest_requests_for(program, month: date) -> list[RetestRequest]:

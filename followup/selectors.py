@@ -5,9 +5,8 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from followup.models import Defect, DefectStatus, FollowUp
 from programs.models import Program, Role
-
-from .models import Defect, DefectStatus, FollowUp
 
 SEE_ALL = {Role.MANAGER, Role.QC_ANALYST, Role.VIEWER}
 

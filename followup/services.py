@@ -8,12 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
 from programs.calendar import add_working_days
 from programs.models import CoachingRule, Team, User
 from scoring import engine
 from scoring.models import Shop, ShopState
-
-from .models import Defect, DefectStatus, FollowUp, FollowUpStatus
 
 
 def _routing(shop: Shop) -> tuple[Team | None, User | None]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from followup import views
 
 urlpatterns = [
     path("p/<str:code>/followup/defects/", views.defect_inbox, name="defect_inbox"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import calibration_views as views
+from followup import calibration_views as views
 
 P = "p/<str:code>/followup/calibration/"
 

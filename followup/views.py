@@ -10,15 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from followup import selectors, services
+from followup.exports import follow_up_sheet, recap_sheet
+from followup.forms import AcknowledgeForm, SessionForm
+from followup.models import DefectStatus, FollowUpStatus
 from mysteryshop.spreadsheets import xlsx_response
 from programs.access import get_program_for
 from programs.models import Role
 from programs.months import month_from_url
-
-from . import selectors, services
-from .exports import follow_up_sheet, recap_sheet
-from .forms import AcknowledgeForm, SessionForm
-from .models import DefectStatus, FollowUpStatus
 
 READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.VIEWER, Role.SUPERVISOR, Role.TEAM_LEADER}

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from mysteryshop.models import WorkerHeartbeat
 
 
 @dataclass(frozen=True)

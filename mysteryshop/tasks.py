@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import health
+from mysteryshop import health
 
 
 @shared_task(name="mysteryshop.tasks.record_heartbeat")

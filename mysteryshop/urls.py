@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from mysteryshop import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("programs.urls")),
     path("", include("sampling.urls")),
-    path("", include("scoring.urls")),
+    path("p/<str:code>/", include("scoring.urls")),
     path("", include("followup.urls")),
     path("", include("followup.urls_calibration")),
     path("", include("reporting.urls")),

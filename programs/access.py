@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from .models import Membership, Program, Role
+from programs.models import Membership, Program, Role
 
 ALL_ROLES: frozenset[str] = frozenset(Role.values)
 # Who may change what in program setup; every member may read it.

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import holidays as holiday_calendars
 
-from .models import Program
+from programs.models import Program
 
 
 def closed_days(program: Program, start: date, end: date) -> set[date]:

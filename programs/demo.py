@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import (
+from programs.models import (
     Agent,
     Area,
     Channel,
@@ -19,7 +19,7 @@ from .models import (
     Team,
     User,
 )
-from .services import preset_load
+from programs.services import preset_load
 
 DEMO_PASSWORD = "demo-mysteryshop"
 DEMO_ORGANIZATION = "Demo Contact Center Operator"

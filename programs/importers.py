@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
 from mysteryshop.uploads import xlsx_problem
-
-from .models import Agent, Area, Channel, Program, Team
+from programs.models import Agent, Area, Channel, Program, Team
 
 COLUMNS: tuple[str, ...] = (
     "employee_id",

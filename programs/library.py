@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from .models import (
+from programs.models import (
     CoachingRule,
     ContactReason,
     Program,

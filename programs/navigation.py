@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .access import ALL_ROLES, READ_SCENARIOS, READ_SCHEDULE
-from .models import Role
+from programs.access import ALL_ROLES, READ_SCENARIOS, READ_SCHEDULE
+from programs.models import Role
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import (
+from programs.models import (
     AnswerType,
     Channel,
     Parameter,

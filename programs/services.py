@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from .models import (
+from programs.models import (
     Channel,
     CoachingRule,
     ContactReason,
@@ -26,8 +26,8 @@ from .models import (
     TimeSlot,
     User,
 )
-from .presets import PRESETS
-from .scorecards import scorecard_publish
+from programs.presets import PRESETS
+from programs.scorecards import scorecard_publish
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .forms import EmailAuthenticationForm
-from .views import core, setup
+from programs.forms import EmailAuthenticationForm
+from programs.views import core, setup
 
 program_urls = [
     path("", core.program_detail, name="program_detail"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import library
+from programs.views import library
 
 urlpatterns = [
     path("reasons/", library.reason_list, name="reason_list"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import people
+from programs.views import people
 
 urlpatterns = [
     path("people/areas/", people.area_list, name="area_list"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import scorecards as views
+from programs.views import scorecards as views
 
 urlpatterns = [
     path("scorecards/", views.scorecard_list, name="scorecard_list"),

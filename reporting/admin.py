@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import LegalHold, Notification, PurgeLog
+from reporting.models import LegalHold, Notification, PurgeLog
 
 
 @admin.register(LegalHold)

@@ -9,6 +9,6 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self):
-        from . import receivers
+        from reporting import receivers
 
         receivers.connect()

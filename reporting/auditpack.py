@@ -41,13 +41,12 @@ from followup.selectors import recap_rows
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
 from programs.models import Parameter, Program, Role, User
 from programs.months import add_months
+from reporting.models import AuditPack, Kind, MonthlyReport, PackStatus, ReportStatus
+from reporting.notifications import notify
+from reporting.reports import report_filename
 from sampling.models import OTHER_AREA, PlannedShop, SamplePlan
 from scoring.models import Shop, ShopState
 from scoring.selectors import SHOP_RELATED, ShopRecord, answer_label, is_not_met, shop_record
-
-from .models import AuditPack, Kind, MonthlyReport, PackStatus, ReportStatus
-from .notifications import notify
-from .reports import report_filename
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def audit_pack_request(*, program: Program, month: date, user: User) -> AuditPac
 def enqueue_build(pack_id: int) -> bool:
     """Send the build to the worker; False (logged) when the broker is down:
     the pack stays queued and the sweep sends it again."""
-    from .tasks import build_audit_pack
+    from reporting.tasks import build_audit_pack
 
     try:
         build_audit_pack.delay(pack_id)

@@ -87,6 +87,10 @@ from programs.models import (
 from programs.models.library import FollowUpType
 from programs.months import add_months
 from programs.services import preset_load
+from reporting.figures import monthly_figures
+from reporting.models import MonthlyReport, ReportStatus
+from reporting.reports import report_due_at
+from reporting.snapshot import dump
 from sampling import services as sampling
 from sampling.demo_data import HEADER, program_sample
 from sampling.models import (
@@ -108,11 +112,6 @@ from scoring.models import (
     ShopState,
 )
 from scoring.services import parameter_specs
-
-from .figures import monthly_figures
-from .models import MonthlyReport, ReportStatus
-from .reports import report_due_at
-from .snapshot import dump
 
 BENCH_ORGANIZATION = "Bench Contact Center Operator"
 BENCH_PASSWORD = "bench-mysteryshop"

@@ -27,12 +27,8 @@ from followup.models_calibration import CalibrationSession, SessionStatus
 from followup.selectors import defects_for, follow_ups_for
 from programs.models import Channel, InteractionCategory, Program, Team, User
 from programs.months import add_months
-from sampling.models import ContactImport, ImportStatus, PlannedShop, SamplePlan
-from sampling.selectors import ProgressRow, plan_progress, shopper_shops
-from scoring.selectors import review_queue
-
-from .dates import report_due_at
-from .figures import (
+from reporting.dates import report_due_at
+from reporting.figures import (
     Group,
     Mean,
     MonthlyFigures,
@@ -41,7 +37,10 @@ from .figures import (
     _finalized,
     monthly_figures,
 )
-from .models import MonthlyReport, ReportStatus
+from reporting.models import MonthlyReport, ReportStatus
+from sampling.models import ContactImport, ImportStatus, PlannedShop, SamplePlan
+from sampling.selectors import ProgressRow, plan_progress, shopper_shops
+from scoring.selectors import review_queue
 
 PARETO_TOP = 5  # defect parameters shown on the dashboard (the report has them all)
 LIST_LIMIT = 5  # defects / items listed on a panel; the counts cover them all

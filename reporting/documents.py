@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from followup.exports import recap_sheet
 from followup.models import FollowUpStatus
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
-
-from .charts import Bar, bar_chart, bars_from_groups, trend_chart
-from .dates import report_due_day
-from .figures import Group, MonthlyFigures
-from .models import MonthlyReport
+from reporting.charts import Bar, bar_chart, bars_from_groups, trend_chart
+from reporting.dates import report_due_day
+from reporting.figures import Group, MonthlyFigures
+from reporting.models import MonthlyReport
 
 CRITICAL_KINDS = ("CACE", "BACE", "CoACE")
 PERCENT = "0.0%"

@@ -13,8 +13,7 @@ from django.utils import timezone, translation
 
 from mysteryshop.site import site_url
 from programs.models import Program, User
-
-from .models import EmailStatus, Kind, Notification, Preference
+from reporting.models import EmailStatus, Kind, Notification, Preference
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # 1, 2, 4, 8, 16 minutes between tries, then "failed"

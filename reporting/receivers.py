@@ -4,11 +4,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from programs.models import Role
+from reporting.models import Kind
+from reporting.notifications import members, notify_each
 from sampling.models import PlanStatus, SamplePlan
 from sampling.signals import plan_generated
-
-from .models import Kind
-from .notifications import members, notify_each
 
 
 def on_plan_generated(sender, plan: SamplePlan, user=None, **kwargs) -> int:

@@ -17,13 +17,12 @@ from followup.models_calibration import CalibrationSession, SessionStatus
 from programs.calendar import add_working_days
 from programs.models import Program, Role, User
 from programs.months import add_months
+from reporting.dates import report_due_day
+from reporting.models import Kind
+from reporting.notifications import members, notify, notify_each
+from reporting.reports import current_report, first_report_month
 from sampling.models import ContactImport, PlannedShop, PlanStatus, SamplePlan, ShopStatus
 from sampling.services import previous_month
-
-from .dates import report_due_day
-from .models import Kind
-from .notifications import members, notify, notify_each
-from .reports import current_report, first_report_month
 
 MORNING_HOUR = 6  # today's shops go out from 06:00 in the program's zone
 WEEK_I_LAST_DAY = 7  # TLK-5.2.1.1: data and plan ready by the end of week I

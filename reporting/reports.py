@@ -20,14 +20,13 @@ from django.utils.translation import gettext as _
 
 from programs.models import Membership, Program, Raci, Role, User
 from programs.months import add_months
+from reporting import snapshot
+from reporting.dates import report_due_at, report_due_day
+from reporting.documents import report_pdf, report_xlsx
+from reporting.figures import MonthlyFigures, monthly_figures
+from reporting.models import Kind, MonthlyReport, ReportStatus
+from reporting.notifications import notify
 from sampling.models import SamplePlan
-
-from . import snapshot
-from .dates import report_due_at, report_due_day
-from .documents import report_pdf, report_xlsx
-from .figures import MonthlyFigures, monthly_figures
-from .models import Kind, MonthlyReport, ReportStatus
-from .notifications import notify
 
 REPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -28,10 +28,9 @@ from followup import calibration
 from followup.models import FollowUp
 from followup.models_calibration import CalibrationSession
 from programs.models import Program, RecordType, User
+from reporting.models import LegalHold, MonthlyReport, PurgeLog
 from sampling.models import ContactImport, SamplePlan
 from scoring.models import Evidence, Shop
-
-from .models import LegalHold, MonthlyReport, PurgeLog
 
 
 @dataclass(frozen=True)

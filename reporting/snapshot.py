@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from followup.selectors import RecapRow
 from programs.models import Program
-
-from .figures import Change, Group, Mean, MonthlyFigures, ParetoRow, StratumCoverage
+from reporting.figures import Change, Group, Mean, MonthlyFigures, ParetoRow, StratumCoverage
 
 VERSION = 1
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import notifications, reminders
+from reporting import notifications, reminders
 
 
 @shared_task(name="reporting.tasks.sweep_reminders")
@@ -18,7 +18,7 @@ def deliver_notifications() -> tuple[int, int]:
 @shared_task(name="reporting.tasks.purge_expired_records")
 def purge_expired_records() -> int:
     """Monthly (beat): delete records past their retention (PGD-6, TLK-6)."""
-    from . import retention
+    from reporting import retention
 
     return sum(1 for item in retention.purge() if not item.kept_because)
 
@@ -26,8 +26,8 @@ def purge_expired_records() -> int:
 @shared_task(name="reporting.tasks.build_audit_pack", acks_late=True)
 def build_audit_pack(pack_id: int) -> None:
     """Build one requested ISO audit pack (idempotent: see the service)."""
-    from . import auditpack
-    from .models import AuditPack
+    from reporting import auditpack
+    from reporting.models import AuditPack
 
     pack = AuditPack.objects.filter(pk=pack_id).first()
     if pack is not None:
@@ -38,6 +38,6 @@ def build_audit_pack(pack_id: int) -> None:
 def sweep_audit_packs() -> int:
     """Periodic (beat): queue again packs a broker outage left waiting or a
     dead worker left half-built."""
-    from . import auditpack
+    from reporting import auditpack
 
     return auditpack.requeue_stale()

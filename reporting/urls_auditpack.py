@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_auditpack as views
+from reporting import views_auditpack as views
 
 urlpatterns = [
     path("p/<str:code>/audit-pack/", views.audit_pack_list, name="audit_pack_list"),

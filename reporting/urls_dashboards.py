@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_dashboards as views
+from reporting import views_dashboards as views
 
 urlpatterns = [
     path("p/<str:code>/dashboard/", views.dashboard, name="dashboard"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_reports as views
+from reporting import views_reports as views
 
 urlpatterns = [
     path("p/<str:code>/reports/", views.report_list, name="report_list"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_retention as views
+from reporting import views_retention as views
 
 urlpatterns = [
     path("p/<str:code>/retention/", views.retention_page, name="retention"),

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .models import EmailStatus, Kind, Notification, Preference
+from reporting.models import EmailStatus, Kind, Notification, Preference
 
 
 @login_required

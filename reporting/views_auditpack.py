@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from programs.access import get_program_for
 from programs.months import add_months
+from reporting import auditpack
+from reporting.models import AuditPack, PackStatus
 from sampling.forms import MonthField
-
-from . import auditpack
-from .models import AuditPack, PackStatus
 
 
 class AuditPackForm(forms.Form):

@@ -14,8 +14,7 @@ from mysteryshop.spreadsheets import xlsx_response
 from programs.access import get_program_for
 from programs.forms.library import MonthField
 from programs.models import Role
-
-from . import dashboards, yearly
+from reporting import dashboards, yearly
 
 HEALTH_ROLES = frozenset({Role.MANAGER, Role.VIEWER})
 # The yearly summary: everybody of the program but shoppers (who see no figures).

@@ -14,11 +14,10 @@ from mysteryshop.spreadsheets import XLSX_TYPE
 from programs.access import get_program_for
 from programs.models import Role
 from programs.months import month_from_url
-
-from . import reports
-from .documents import report_context, report_pdf, report_xlsx
-from .forms import CorrectionForm, ReportTextForm
-from .models import MonthlyReport
+from reporting import reports
+from reporting.documents import report_context, report_pdf, report_xlsx
+from reporting.forms import CorrectionForm, ReportTextForm
+from reporting.models import MonthlyReport
 
 READERS = reports.viewer_roles()
 WRITERS = frozenset({Role.QC_ANALYST})  # the PIC writes and submits (PGD-4.7)

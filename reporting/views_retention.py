@@ -16,9 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from programs.access import get_program_for
 from programs.models import RecordType, Role
-
-from . import retention
-from .models import LegalHold, PurgeLog
+from reporting import retention
+from reporting.models import LegalHold, PurgeLog
 
 READERS: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})
 HOLDERS: frozenset[str] = frozenset({Role.MANAGER})

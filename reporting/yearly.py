@@ -22,10 +22,9 @@ from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
 from followup.models_calibration import CalibrationSession, SessionStatus
 from mysteryshop.spreadsheets import Sheet
 from programs.models import Program
+from reporting.figures import Mean, _finalized, mean_ci
 from sampling.models import PlannedShop
 from scoring.models import ShopState
-
-from .figures import Mean, _finalized, mean_ci
 
 CRITICAL_KINDS = ("CACE", "BACE", "CoACE")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -241,7 +240,7 @@ def yearly_summary(program: Program, year: int) -> YearlySummary:
 def yearly_charts(summary: YearlySummary) -> dict:
     """Chart specs of the page (static/js/charts.js): the monthly means with their
     interval against the target, and the shops planned and done."""
-    from .dashboards import progress_chart, trend_chart
+    from reporting.dashboards import progress_chart, trend_chart
 
     return {
         "chart-year": trend_chart(

@@ -9,10 +9,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from programs.models import Program, User
-
-from . import services
-from .demo_data import HEADER, program_sample
-from .models import ContactImport, SamplePlan
+from sampling import services
+from sampling.demo_data import HEADER, program_sample
+from sampling.models import ContactImport, SamplePlan
 
 
 def _sample_file(program: Program, month: date) -> ContentFile:

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from mysteryshop.uploads import xlsx_problem
 from mysteryshop.widgets import DateInput
 from programs.models import ContactReason, TimeSlot, User
-
-from .importer import SAMPLE_BYTES, XLSX_MAGIC, XLSX_MAX_UNCOMPRESSED
+from sampling.importer import SAMPLE_BYTES, XLSX_MAGIC, XLSX_MAX_UNCOMPRESSED
 
 MAX_UPLOAD_MB = 200
 
@@ -62,7 +61,7 @@ class ContactImportForm(forms.Form):
         month = cleaned.get("month")
         if self.program is None or month is None:
             return cleaned
-        from .selectors import plan_using_import
+        from sampling.selectors import plan_using_import
 
         self.plan_in_use = plan_using_import(self.program, month)
         if self.plan_in_use and not cleaned.get("replace_approved"):
@@ -196,7 +195,7 @@ class ImportMappingForm(forms.Form):
         return [(u, self[f"map_{i}"]) for i, u in enumerate(self.unknowns)]
 
     def choices(self):
-        from .mappings import MappingChoice
+        from sampling.mappings import MappingChoice
 
         return [
             MappingChoice(u.kind, u.value, u.qualifier, self.cleaned_data[f"map_{i}"])

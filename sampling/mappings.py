@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, utils
 
 from programs.models import Channel, InteractionCategory, Program, User
-
-from . import importer
-from .models import ContactImport, ImportMapping, ImportStatus, MappingKind
+from sampling import importer
+from sampling.models import ContactImport, ImportMapping, ImportStatus, MappingKind
 
 # A suggestion is offered from this similarity (0–100, rapidfuzz's token set ratio).
 SUGGEST_FROM = 60
@@ -207,7 +206,7 @@ def import_mappings_apply(
 
 def import_retry(record: ContactImport) -> None:
     """Queue the import again (its file is read with the mappings of now)."""
-    from .services import enqueue_import
+    from sampling.services import enqueue_import
 
     ContactImport.objects.filter(pk=record.pk).update(
         status=ImportStatus.PENDING,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
-from .allocation import hamilton
+from sampling.allocation import hamilton
 
 
 def key(pk: int) -> str:

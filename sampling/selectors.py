@@ -8,10 +8,9 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Program, TimeSlot, User
-
-from . import scheduling
-from .allocation import top_reasons
-from .models import (
+from sampling import scheduling
+from sampling.allocation import top_reasons
+from sampling.models import (
     OTHER_AREA,
     ContactImport,
     ContactStat,

@@ -42,9 +42,8 @@ from programs.models import (
     User,
 )
 from programs.months import add_months
-
-from . import allocation, importer, mappings, scheduling
-from .models import (
+from sampling import allocation, importer, mappings, scheduling
+from sampling.models import (
     CalendarFeed,
     ContactImport,
     ContactStat,
@@ -56,7 +55,7 @@ from .models import (
     SamplePlan,
     ShopStatus,
 )
-from .signals import plan_generated
+from sampling.signals import plan_generated
 
 logger = logging.getLogger(__name__)
 
@@ -567,7 +566,7 @@ def contact_import_start(*, program: Program, month: date, upload, user: User) -
 
 
 def enqueue_import(import_id: int) -> bool:
-    from .tasks import contact_import_run
+    from sampling.tasks import contact_import_run
 
     try:
         contact_import_run.delay(import_id)

@@ -7,8 +7,7 @@ from datetime import date
 from django.utils import timezone
 
 from programs.models import Channel
-
-from .models import ContactImport, ContactStat, ImportStatus
+from sampling.models import ContactImport, ContactStat, ImportStatus
 
 
 def synthetic_contact_month(program, month: date, *, seed: int = 1, peak_hours=range(9, 12)):

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from sampling import services
 
 
 @shared_task(name="sampling.tasks.contact_import_run", acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import plans
+from sampling.views import plans
 
 urlpatterns = [
     path("ics/<str:token>.ics", plans.calendar_feed, name="calendar_feed"),

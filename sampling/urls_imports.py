@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import imports
+from sampling.views import imports
 
 urlpatterns = [
     path("imports/", imports.contact_import_list, name="contact_import_list"),

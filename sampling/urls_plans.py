@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import plans
+from sampling.views import plans
 
 urlpatterns = [
     path("plans/", plans.plan_list, name="plan_list"),

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
-
-from .selectors import ShopRow
+from scoring.selectors import ShopRow
 
 SCORE_FORMAT = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from programs.filters import MonthFilter
 from programs.models import Agent, Channel, InteractionCategory, Program, Team, User
 from programs.months import add_months
-
-from .models import Shop, ShopState
+from scoring.models import Shop, ShopState
 
 # ?sort= values the list accepts, each with its full, stable ordering.
 SORTS = {

@@ -133,10 +133,6 @@ class Shop(models.Model):
     def is_editable_by_shopper(self) -> bool:
         return self.state in {ShopState.DRAFT, ShopState.RETURNED}
 
-    @property
-    def is_final(self) -> bool:
-        return self.state == ShopState.FINALIZED
-
 
 class Answer(models.Model):
     """The answer to one parameter of the MS form; for "not met", the

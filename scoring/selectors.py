@@ -30,8 +30,7 @@ from programs.models import (
     User,
 )
 from programs.scorecards import MsForm, ScorecardOutline, ms_form, scorecard_outline
-
-from .models import Dispute, DisputeStatus, Evidence, ReviewEvent, Shop, ShopState
+from scoring.models import Dispute, DisputeStatus, Evidence, ReviewEvent, Shop, ShopState
 
 ALL_SHOPS_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.VIEWER})
 REVIEWERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # return, finalize, correct, resolve
@@ -323,10 +322,6 @@ class ShopRecord:
     @property
     def dispute_window_open(self) -> bool:
         return self.dispute_until is not None and timezone.now() <= self.dispute_until
-
-    @property
-    def open_disputes(self) -> list[DisputeView]:
-        return [d for d in self.disputes if d.is_open]
 
     def parameter_choices(self) -> list[tuple[str, list[tuple[int, str]]]]:
         """(section, [(parameter id, "2.3 text (answer)"), …]) for a select's optgroups."""

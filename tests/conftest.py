@@ -10,8 +10,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from mysteryshop.celery import app as celery_app
 from programs.models import Role
-
-from .factories import MembershipFactory, OrganizationFactory, ProgramFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory, UserFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -31,8 +31,7 @@ from sampling.models import (
     SamplePlan,
 )
 from scoring.models import Shop, ShopState
-
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 
 class History:

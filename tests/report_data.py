@@ -10,8 +10,7 @@ from followup.models import Defect
 from programs.models import Parameter
 from sampling import services as sampling
 from scoring.models import Shop, ShopState
-
-from .sampling_data import contact_month
+from tests.sampling_data import contact_month
 
 DEC = date(2026, 12, 1)
 

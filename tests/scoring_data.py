@@ -5,8 +5,7 @@ from datetime import date
 from programs.models import Agent, Area, Role, Team
 from sampling import services as sampling
 from sampling.models import PlannedShop
-
-from .sampling_data import contact_month
+from tests.sampling_data import contact_month
 
 
 def ready_shop(program, member, *, shopper=None, team_leader=None):

@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from programs.access import get_program_for, programs_for
 from programs.models import Role
-
-from .factories import MembershipFactory, ProgramFactory, UserFactory
-from .querycount import assert_same_query_count, page_queries
+from tests.factories import MembershipFactory, ProgramFactory, UserFactory
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

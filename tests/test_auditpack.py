@@ -33,11 +33,10 @@ from scoring import services as scoring
 from scoring.models import Dispute, Shop
 from scoring.selectors import shop_record
 from scoring.services import AnswerInput
-
-from .factories import UserFactory
-from .querycount import assert_same_query_count, page_queries
-from .test_calibration import finalized_shop, make_world
-from .test_shop_workflow import _params
+from tests.factories import UserFactory
+from tests.querycount import assert_same_query_count, page_queries
+from tests.test_calibration import finalized_shop, make_world
+from tests.test_shop_workflow import _params
 
 pytestmark = pytest.mark.django_db
 

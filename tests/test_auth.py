@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from .factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

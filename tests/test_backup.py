@@ -18,8 +18,7 @@ from django.db import connection
 from programs.models import Role
 from sampling import services as sampling_services
 from sampling.models import ImportStatus
-
-from .test_worker import _database_url
+from tests.test_worker import _database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}

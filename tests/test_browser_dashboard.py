@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 
 from followup.models import FollowUpStatus
 from programs.models import Membership, Role
-
-from .dashboard_data import History
+from tests.dashboard_data import History
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

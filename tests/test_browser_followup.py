@@ -6,8 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-
-from .test_followup import _finalize
+from tests.test_followup import _finalize
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

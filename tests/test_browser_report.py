@@ -11,8 +11,7 @@ import time_machine
 
 from programs.models import Role
 from reporting.models import MonthlyReport, Notification, ReportStatus
-
-from .report_data import report_month
+from tests.report_data import report_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/shots-report"))

@@ -17,8 +17,7 @@ from reporting import retention
 from reporting.models import LegalHold, PurgeLog
 from sampling import services as sampling
 from sampling.models import ContactImport, ImportStatus
-
-from .sampling_data import contact_month
+from tests.sampling_data import contact_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from programs.models import Role
 from scoring import services
 from scoring.models import Dispute, DisputeStatus, ReviewAction, ShopState
-
-from .test_review_views import filled, make_world, params_of
+from tests.test_review_views import filled, make_world, params_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

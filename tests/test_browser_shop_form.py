@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from programs.models import Parameter
 from scoring.models import Evidence, Shop, ShopState
-
-from .scoring_data import ready_shop
+from tests.scoring_data import ready_shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

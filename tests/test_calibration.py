@@ -30,9 +30,8 @@ from sampling.models import PlannedShop
 from scoring import engine
 from scoring import services as scoring
 from scoring.services import parameter_specs
-
-from .test_followup import _finalize
-from .test_shop_workflow import _filled, _params
+from tests.test_followup import _finalize
+from tests.test_shop_workflow import _filled, _params
 
 # --- Agreement statistics (pure) -------------------------------------------------------
 

@@ -18,9 +18,8 @@ from followup.models import (
     SessionKind,
 )
 from programs.models import Role
-
-from .querycount import assert_same_query_count, page_queries
-from .test_calibration import answers_for, finalized_shop, make_world
+from tests.querycount import assert_same_query_count, page_queries
+from tests.test_calibration import answers_for, finalized_shop, make_world
 
 pytestmark = pytest.mark.django_db
 

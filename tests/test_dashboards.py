@@ -15,9 +15,8 @@ from reporting import dashboards
 from reporting.models import MonthlyReport, ReportStatus
 from sampling.models import ContactImport, ImportStatus, PlanStatus
 from scoring.models import Shop, ShopState
-
-from .dashboard_data import DONE, OPEN, History
-from .querycount import assert_same_query_count, page_queries
+from tests.dashboard_data import DONE, OPEN, History
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ FORM_MODULES = [
     "programs.forms.library",
     "programs.forms.scorecards",
     "sampling.forms",
-    "scoring.forms",
+    "scoring.forms.form",
     "followup.forms",
     "followup.calibration_forms",
     "reporting.forms",

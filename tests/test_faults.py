@@ -40,8 +40,7 @@ from programs.models import Role
 from sampling import services as sampling_services
 from sampling.models import ContactImport, ContactStat, ImportStatus
 from sampling.tasks import sweep_waiting_imports
-
-from .test_worker import _database_url
+from tests.test_worker import _database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_SERVER = shutil.which("redis-server")

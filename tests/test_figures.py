@@ -12,9 +12,8 @@ from programs.models import Role
 from reporting.figures import mean_ci, monthly_figures, t_975, welch
 from sampling import services as sampling
 from scoring.models import Shop, ShopState
-
-from .report_data import report_month
-from .sampling_data import contact_month
+from tests.report_data import report_month
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from programs.calendar import add_working_days
 from programs.models import Parameter, Role, Team
 from scoring import services as scoring
 from scoring.services import AnswerInput
-
-from .scoring_data import ready_shop
-from .test_shop_workflow import _filled, _params
+from tests.scoring_data import ready_shop
+from tests.test_shop_workflow import _filled, _params
 
 pytestmark = pytest.mark.django_db
 
@@ -191,8 +190,7 @@ def test_a_requested_retest_is_planned_next_month_and_linked_back(pgd, member):
 
     from sampling import services as sampling
     from sampling.models import PlannedShop
-
-    from .sampling_data import contact_month
+    from tests.sampling_data import contact_month
 
     shop, _analyst, agent = _finalize(pgd, member, fail=[5])  # a December 2026 shop
     _ask_for_a_retest(shop, agent)
@@ -215,8 +213,7 @@ def test_the_item_list_says_a_retest_not_yet_done_is_planned(client, pgd, member
     from datetime import date
 
     from sampling import services as sampling
-
-    from .sampling_data import contact_month
+    from tests.sampling_data import contact_month
 
     shop, analyst, agent = _finalize(pgd, member, fail=[5])
     _ask_for_a_retest(shop, agent)

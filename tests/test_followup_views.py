@@ -10,9 +10,8 @@ from django.utils import timezone
 from followup.models import Defect, DefectStatus, FollowUp
 from mysteryshop.spreadsheets import safe_cell
 from programs.models import Role
-
-from .querycount import assert_same_query_count, page_queries
-from .test_followup import _finalize
+from tests.querycount import assert_same_query_count, page_queries
+from tests.test_followup import _finalize
 
 pytestmark = pytest.mark.django_db
 READERS = {Role.MANAGER, Role.QC_ANALYST, Role.VIEWER, Role.SUPERVISOR, Role.TEAM_LEADER}

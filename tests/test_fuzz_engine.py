@@ -31,9 +31,8 @@ from scoring.engine import (
     round_score,
 )
 from scoring.models import Shop
-
-from .fuzzing import fuzz
-from .scoring_data import ready_shop
+from tests.fuzzing import fuzz
+from tests.scoring_data import ready_shop
 
 # --- The pure engine ------------------------------------------------------------------
 

@@ -29,8 +29,7 @@ from programs.importers import COLUMNS, agents_import
 from programs.models import Agent, Area, Role, Team
 from sampling import importer, services
 from sampling.models import ContactImport, ContactStat, ImportStatus
-
-from .fuzzing import fuzz
+from tests.fuzzing import fuzz
 
 # --- The contact-data parser (sampling.importer) -------------------------------------
 

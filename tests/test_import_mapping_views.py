@@ -11,9 +11,8 @@ from django.urls import reverse
 from programs.models import Role
 from sampling import export_data, services
 from sampling.models import ContactImport, ImportMapping, ImportStatus
-
-from .querycount import assert_same_query_count, page_queries
-from .sampling_data import contact_month
+from tests.querycount import assert_same_query_count, page_queries
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)

@@ -17,8 +17,7 @@ from programs.models import (
     Scenario,
     ScenarioSource,
 )
-
-from .querycount import assert_same_query_count, page_queries
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +178,7 @@ def test_ids_of_another_program_are_not_reachable(client, tlk, pgd, member):
     """A manager of both programs still cannot reach PGD rows through TLK's pages."""
     user = member(tlk, Role.MANAGER)
     client.force_login(user)
-    from .factories import MembershipFactory
+    from tests.factories import MembershipFactory
 
     MembershipFactory(user=user, program=pgd, role=Role.MANAGER)
     scenario = make_scenario(pgd)

@@ -7,9 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import Agent, Area, Channel, Role, Team
-
-from .factories import MembershipFactory
-from .querycount import assert_same_query_count, page_queries
+from tests.factories import MembershipFactory
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -53,9 +53,8 @@ from programs.services import preset_load
 from reporting.models import AuditPack, MonthlyReport, Notification
 from sampling.services import calendar_feed_for, plan_approve, plan_generate
 from scoring.models import Dispute, Evidence, EvidenceKind, Shop, ShopState
-
-from .factories import MembershipFactory, OrganizationFactory, UserFactory
-from .sampling_data import contact_month
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.core.exceptions import ValidationError
 from programs.models import Role
 from sampling import scheduling, services
 from sampling.models import ContactStat, PlannedShop, PlanStatus
-
-from .sampling_data import contact_month
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 DEC = date(2026, 12, 1)

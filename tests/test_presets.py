@@ -20,8 +20,7 @@ from programs.models import (
     ScoringMode,
 )
 from programs.services import preset_load
-
-from .factories import OrganizationFactory
+from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,8 @@ from programs.models import Role
 from reporting import notifications, reminders
 from reporting.models import EmailStatus, Kind, Notification, Preference
 from sampling import services as sampling
-
-from .sampling_data import contact_month
-from .test_followup import _finalize
+from tests.sampling_data import contact_month
+from tests.test_followup import _finalize
 
 pytestmark = pytest.mark.django_db
 WIB = "+0700"
@@ -238,7 +237,7 @@ def test_operations_page_is_for_administrators(client, pgd, member):
 
 
 def test_inbox_pages_query_counts(client, pgd, member):
-    from .querycount import assert_same_query_count, page_queries
+    from tests.querycount import assert_same_query_count, page_queries
 
     user = member(pgd, Role.SUPERVISOR)
     client.force_login(user)

@@ -21,9 +21,8 @@ from reporting.figures import monthly_figures
 from reporting.models import Kind, MonthlyReport, Notification, ReportStatus
 from reporting.notifications import deliver_due
 from scoring.models import Shop
-
-from .querycount import assert_same_query_count, page_queries
-from .report_data import DEC, report_month
+from tests.querycount import assert_same_query_count, page_queries
+from tests.report_data import DEC, report_month
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +275,7 @@ def test_the_list_shows_on_time_and_late(client, tlk, people, month):
 def test_report_pages_run_a_constant_number_of_queries(
     client, tlk, people, member, name, django_assert_max_num_queries
 ):
-    from .report_data import report_month as fill
+    from tests.report_data import report_month as fill
 
     client.force_login(people["manager"])
     args = [] if name == "report_list" else ["2026-12"]

@@ -61,8 +61,7 @@ def test_a_legal_hold_keeps_a_record(pgd):
 
 def test_a_record_still_referenced_is_kept_with_the_reason(pgd, member):
     from sampling import services
-
-    from .sampling_data import contact_month
+    from tests.sampling_data import contact_month
 
     old = contact_month(pgd, date(2023, 11, 1))
     services.plan_generate(program=pgd, month=date(2023, 12, 1), user=None, seed=1)

@@ -24,10 +24,9 @@ from reporting.models import LegalHold, MonthlyReport, PurgeLog
 from sampling import services as sampling
 from sampling.models import ContactImport, ImportStatus, PlannedShop
 from scoring.models import Shop, ShopState
-
-from .factories import UserFactory
-from .querycount import assert_same_query_count, page_queries
-from .sampling_data import contact_month
+from tests.factories import UserFactory
+from tests.querycount import assert_same_query_count, page_queries
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 

@@ -29,9 +29,8 @@ from scoring.models import (
     ShopState,
 )
 from scoring.services import AnswerInput, ShopInput
-
-from .querycount import assert_same_query_count, page_queries
-from .scoring_data import ready_shop
+from tests.querycount import assert_same_query_count, page_queries
+from tests.scoring_data import ready_shop
 
 pytestmark = pytest.mark.django_db
 

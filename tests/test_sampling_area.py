@@ -21,9 +21,8 @@ from sampling.models import (
     ImportStatus,
     PlanStatus,
 )
-
-from .querycount import assert_same_query_count, page_queries
-from .test_setup import _rules_post
+from tests.querycount import assert_same_query_count, page_queries
+from tests.test_setup import _rules_post
 
 pytestmark = pytest.mark.django_db
 NOV, DEC, JAN = date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)

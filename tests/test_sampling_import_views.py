@@ -9,9 +9,8 @@ from django.urls import reverse
 
 from programs.models import Role
 from sampling.models import ContactImport, ImportStatus
-
-from .querycount import assert_same_query_count, page_queries
-from .sampling_data import contact_month
+from tests.querycount import assert_same_query_count, page_queries
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 DATA_ROLES = {Role.MANAGER, Role.QC_ANALYST}

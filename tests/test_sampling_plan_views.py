@@ -9,9 +9,8 @@ from django.urls import reverse
 from programs.models import Role
 from sampling import services
 from sampling.models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan, ShopStatus
-
-from .querycount import assert_same_query_count, page_queries
-from .sampling_data import contact_month
+from tests.querycount import assert_same_query_count, page_queries
+from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
 NOV, DEC = date(2026, 11, 1), date(2026, 12, 1)

@@ -17,9 +17,8 @@ from programs.models import (
     ScorecardStatus,
     Section,
 )
-
-from .factories import MembershipFactory, ProgramFactory, UserFactory
-from .querycount import assert_same_query_count, page_queries
+from tests.factories import MembershipFactory, ProgramFactory, UserFactory
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from programs.models import Program
 from reporting import benchdata
 from reporting.models import MonthlyReport, ReportStatus
 from scoring.models import Shop, ShopState
-
-from .querycount import assert_same_query_count, page_queries
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

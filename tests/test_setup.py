@@ -13,9 +13,8 @@ from programs.models import (
     Role,
     TimeSlot,
 )
-
-from .factories import MembershipFactory, UserFactory
-from .querycount import assert_same_query_count, page_queries
+from tests.factories import MembershipFactory, UserFactory
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

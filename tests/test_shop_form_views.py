@@ -14,9 +14,8 @@ from programs.scorecards import parameter_save, scorecard_new_version, scorecard
 from sampling.models import PlannedShop, PlanStatus, ShopStatus
 from scoring import services
 from scoring.models import Answer, Evidence, ReviewAction, ReviewEvent, Shop, ShopState
-
-from .querycount import assert_same_query_count, page_queries
-from .scoring_data import ready_shop
+from tests.querycount import assert_same_query_count, page_queries
+from tests.scoring_data import ready_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -457,7 +456,7 @@ def test_evidence_through_htmx_returns_the_list(client, started):
 def test_evidence_errors_are_shown_next_to_the_file_field(
     client, monkeypatch, started, content, message, htmx
 ):
-    monkeypatch.setattr(services, "EVIDENCE_MAX_BYTES", len(PDF) * 5)
+    monkeypatch.setattr(services.form, "EVIDENCE_MAX_BYTES", len(PDF) * 5)
     shop, shopper, _agent = started
     client.force_login(shopper)
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}

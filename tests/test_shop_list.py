@@ -12,9 +12,8 @@ from mysteryshop.spreadsheets import safe_cell as safe_text
 from programs.models import Agent, Role, Section, Team
 from scoring import services
 from scoring.models import Shop, ShopState
-
-from .querycount import assert_same_query_count, page_queries
-from .test_review_views import bulk_shops, finalize, make_world
+from tests.querycount import assert_same_query_count, page_queries
+from tests.test_review_views import bulk_shops, finalize, make_world
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from scoring import services
 from scoring.models import DisputeStatus, ReviewAction, ShopState
 from scoring.services import AnswerInput, ShopInput, StaleEdit
 from scoring.signals import shop_finalized
-
-from .scoring_data import ready_shop
+from tests.scoring_data import ready_shop
 
 pytestmark = pytest.mark.django_db
 

@@ -94,8 +94,7 @@ def test_worker_and_beat_deliver_a_reminder_email_end_to_end(pgd, member, tmp_pa
     from django.utils import timezone
 
     from followup.models import Defect
-
-    from .test_followup import _finalize
+    from tests.test_followup import _finalize
 
     shop, _analyst, agent = _finalize(pgd, member, fail=[5])
     Defect.objects.filter(shop=shop).update(due_on=timezone.localdate() - timedelta(days=3))

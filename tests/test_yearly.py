@@ -20,9 +20,8 @@ from followup.models import Defect, DefectStatus
 from programs.models import Membership, Role
 from reporting.figures import monthly_figures
 from reporting.yearly import yearly_summary
-
-from .dashboard_data import DONE, OPEN, History
-from .querycount import assert_same_query_count, page_queries
+from tests.dashboard_data import DONE, OPEN, History
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 

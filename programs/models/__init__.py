@@ -1,4 +1,4 @@
-from .core import (
+from programs.models.core import (
     ROLE_RACI,
     ExecutionPattern,
     Membership,
@@ -10,7 +10,7 @@ from .core import (
     User,
     UserManager,
 )
-from .library import (
+from programs.models.library import (
     CoachingRule,
     ContactReason,
     FollowUpType,
@@ -19,8 +19,8 @@ from .library import (
     Scenario,
     ScenarioSource,
 )
-from .people import Agent, Area, Team
-from .schedule import (
+from programs.models.people import Agent, Area, Team
+from programs.models.schedule import (
     Channel,
     ChannelKind,
     DocumentRevision,
@@ -31,7 +31,7 @@ from .schedule import (
     TimeBand,
     TimeSlot,
 )
-from .scorecards import (
+from programs.models.scorecards import (
     AnswerType,
     CriticalScope,
     CriticalType,

@@ -7,8 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .core import Program
-from .schedule import Channel
+from programs.models.core import Program
+from programs.models.schedule import Channel
 
 
 class Area(models.Model):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .core import Program
+from programs.models.core import Program
 
 CODE_HELP = _("Stable short code used in imports and rules, e.g. 'information'.")
 

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.access import EDIT_LIBRARY, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
-
-from .. import importer, mappings, selectors, services
-from ..demo_data import HEADER, program_sample
-from ..forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
-from ..importer import HEADER_ALIASES, OPTIONAL, REQUIRED
-from ..models import ContactImport, ImportMapping
+from sampling import importer, mappings, selectors, services
+from sampling.demo_data import HEADER, program_sample
+from sampling.forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
+from sampling.importer import HEADER_ALIASES, OPTIONAL, REQUIRED
+from sampling.models import ContactImport, ImportMapping
 
 # Who works with contact data: the analyst (PIC) and the manager.
 DATA_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST})

@@ -19,10 +19,9 @@ from mysteryshop.site import site_parts, site_url
 from programs.access import READ_SCHEDULE, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
-
-from .. import calendar, selectors, services
-from ..forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
-from ..models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
+from sampling import calendar, selectors, services
+from sampling.forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
+from sampling.models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
 
 PLANNERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # generate, adjust
 APPROVERS = frozenset({Role.MANAGER})  # approve (PGD-4.1: the Accountable)

@@ -29,11 +29,10 @@ from programs.access import get_program_for
 from programs.models import Parameter, Program, Role
 from programs.scorecards import MsLine, ScorecardOutline, ms_form, scorecard_outline
 from sampling.models import PlannedShop
-
-from .. import services
-from ..forms import EvidenceForm, NotExecutedForm, ShopForm
-from ..models import Evidence, ReviewAction, ReviewEvent, Shop, ShopState
-from ..services import StaleEdit
+from scoring import services
+from scoring.forms.form import EvidenceForm, NotExecutedForm, ShopForm
+from scoring.models import Evidence, ReviewAction, ReviewEvent, Shop, ShopState
+from scoring.services import StaleEdit
 
 # Who reads a shop besides its shopper.
 REVIEWERS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})

@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from programs.access import get_program_for
 from programs.models import Role
 from programs.scorecards import ms_form
-
-from .. import selectors, services
-from ..exports import shops_xlsx
-from ..filters import DEFAULT_SORT, SORT_COLUMNS, SORTS, ShopFilter, sort_shops
-from ..forms_review import (
+from scoring import selectors, services
+from scoring.exports import shops_xlsx
+from scoring.filters import DEFAULT_SORT, SORT_COLUMNS, SORTS, ShopFilter, sort_shops
+from scoring.forms.review import (
     DisputeForm,
     FinalizeForm,
     ForwardForm,
@@ -37,8 +36,8 @@ from ..forms_review import (
     posted_answers,
     resolve_field_names,
 )
-from ..models import Dispute, DisputeStatus, Shop, ShopState
-from ..selectors import FORWARDERS, QUEUE_ROLES, REVIEWERS
+from scoring.models import Dispute, DisputeStatus, Shop, ShopState
+from scoring.selectors import FORWARDERS, QUEUE_ROLES, REVIEWERS
 
 SHOPS_PER_PAGE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

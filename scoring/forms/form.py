@@ -8,9 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Agent, AnswerType, Channel, Parameter, Program, ScoringMode
-
-from .models import EvidenceKind, NotExecutedReason, Recognised, Shop
-from .services import AnswerInput, ShopInput
+from scoring.models import EvidenceKind, NotExecutedReason, Recognised, Shop
+from scoring.services import AnswerInput, ShopInput
 
 MET, NOT_MET, NA = "met", "not_met", "na"
 

@@ -8,8 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import DisputeView, ShopRecord, answer_choices, is_not_met
-from .services import AnswerInput
+from scoring.selectors import DisputeView, ShopRecord, answer_choices, is_not_met
+from scoring.services import AnswerInput
 
 
 def add_service_errors(
