@@ -305,7 +305,7 @@ def pages_to_measure(program, today) -> tuple[list[tuple[str, str, str]], list[s
     `program`, with the role to sign in as; and notes on pages left out."""
     from django.urls import NoReverseMatch, reverse
 
-    from followup.models_calibration import CalibrationSession, SessionKind, SessionStatus
+    from followup.models import CalibrationSession, SessionKind, SessionStatus
     from programs.months import add_months
     from programs.navigation import MENU
     from sampling.models import ContactImport

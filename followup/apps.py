@@ -15,4 +15,3 @@ class FollowupConfig(AppConfig):
         receivers.connect()
         if retests.retest_requests_for not in RETEST_PROVIDERS:
             RETEST_PROVIDERS.append(retests.retest_requests_for)
-        from followup import calibration_receivers  # noqa: F401  (connects on import)

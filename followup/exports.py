@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from followup.models import FollowUp
-from followup.selectors import RecapRow
+from followup.selectors.defects import RecapRow
 from mysteryshop.spreadsheets import Sheet
 
 

@@ -5,7 +5,7 @@ the program's document code and revision and the session's date."""
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from followup.calibration import SessionPage
+from followup.selectors.calibration import SessionPage
 from programs.models import Program
 
 

@@ -32,12 +32,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from followup import calibration
 from followup.exports import follow_up_sheet, recap_sheet
-from followup.models import Defect, FollowUp
-from followup.models_calibration import CalibrationSession, SessionStatus
+from followup.models import CalibrationSession, Defect, FollowUp, SessionStatus
 from followup.pdf import session_pdf
-from followup.selectors import recap_rows
+from followup.selectors import calibration
+from followup.selectors.defects import recap_rows
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
 from programs.models import Parameter, Program, Role, User
 from programs.months import add_months

@@ -19,7 +19,7 @@ Where the rows come from:
   last month's follow-up items included);
 - shops: answers drawn per parameter, scored by `scoring.engine.compute` with
   the shop's scorecard, inserted in bulk with their review events; defects
-  and follow-up items made as `followup.services.shop_follow_up` makes them
+  and follow-up items made as `followup.services.defects.shop_follow_up` makes them
   (every not-met answer a defect routed to the agent's team leader, every
   matching coaching rule an item), in bulk;
 - reports: `reporting.models.MonthlyReport` rows, acknowledged, whose snapshot
@@ -52,8 +52,7 @@ from django.db import connection, transaction
 from django.db.models import FileField
 from django.utils import timezone
 
-from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-from followup.models_calibration import (
+from followup.models import (
     ActionStatus,
     Attendee,
     CalibrationAction,
@@ -61,6 +60,10 @@ from followup.models_calibration import (
     CalibrationItem,
     CalibrationRating,
     CalibrationSession,
+    Defect,
+    DefectStatus,
+    FollowUp,
+    FollowUpStatus,
     ReviewedDefect,
     RootCause,
     RootCauseCategory,
@@ -738,7 +741,7 @@ def _month_shops(
 
 
 def _follow_up(ctx: ProgramContext, finals: list[Shop], answers: list[Answer]) -> tuple[int, int]:
-    """Defects and follow-up items as followup.services.shop_follow_up makes them."""
+    """Defects and follow-up items as followup.services.defects.shop_follow_up makes them."""
     program, rng = ctx.program, ctx.rng
     critical = {s.id: s.critical_type for specs in ctx.specs.values() for s in specs}
     by_shop: dict[int, list[Answer]] = {}

@@ -22,9 +22,15 @@ from django.db.models import Case, Count, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-from followup.models_calibration import CalibrationSession, SessionStatus
-from followup.selectors import defects_for, follow_ups_for
+from followup.models import (
+    CalibrationSession,
+    Defect,
+    DefectStatus,
+    FollowUp,
+    FollowUpStatus,
+    SessionStatus,
+)
+from followup.selectors.defects import defects_for, follow_ups_for
 from programs.models import Channel, InteractionCategory, Program, Team, User
 from programs.months import add_months
 from reporting.dates import report_due_at

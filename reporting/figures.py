@@ -22,9 +22,15 @@ from itertools import pairwise
 
 from django.db.models import Count, Q
 
-from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-from followup.models_calibration import CalibrationSession, SessionStatus
-from followup.selectors import RecapRow, recap_rows
+from followup.models import (
+    CalibrationSession,
+    Defect,
+    DefectStatus,
+    FollowUp,
+    FollowUpStatus,
+    SessionStatus,
+)
+from followup.selectors.defects import RecapRow, recap_rows
 from programs.models import Program, Section
 from programs.months import add_months
 from sampling.models import PlanStratum

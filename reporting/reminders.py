@@ -12,8 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-from followup.models_calibration import CalibrationSession, SessionStatus
+from followup.models import (
+    CalibrationSession,
+    Defect,
+    DefectStatus,
+    FollowUp,
+    FollowUpStatus,
+    SessionStatus,
+)
 from programs.calendar import add_working_days
 from programs.models import Program, Role, User
 from programs.months import add_months

@@ -24,9 +24,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from followup import calibration
-from followup.models import FollowUp
-from followup.models_calibration import CalibrationSession
+from followup.models import CalibrationSession, FollowUp
+from followup.selectors import calibration
 from programs.models import Program, RecordType, User
 from reporting.models import LegalHold, MonthlyReport, PurgeLog
 from sampling.models import ContactImport, SamplePlan

@@ -8,7 +8,7 @@ so what was sent never changes when shops are edited later.
 from datetime import date
 from decimal import Decimal
 
-from followup.selectors import RecapRow
+from followup.selectors.defects import RecapRow
 from programs.models import Program
 from reporting.figures import Change, Group, Mean, MonthlyFigures, ParetoRow, StratumCoverage
 

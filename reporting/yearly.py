@@ -18,8 +18,14 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 
-from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-from followup.models_calibration import CalibrationSession, SessionStatus
+from followup.models import (
+    CalibrationSession,
+    Defect,
+    DefectStatus,
+    FollowUp,
+    FollowUpStatus,
+    SessionStatus,
+)
 from mysteryshop.spreadsheets import Sheet
 from programs.models import Program
 from reporting.figures import Mean, _finalized, mean_ci

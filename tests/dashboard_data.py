@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from followup.models import Defect, FollowUp, FollowUpStatus
-from followup.models_calibration import CalibrationSession, SessionStatus
+from followup.models import CalibrationSession, Defect, FollowUp, FollowUpStatus, SessionStatus
 from programs.models import (
     Agent,
     Area,

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from followup import calibration_services as calibration
 from followup.models import FollowUp
+from followup.services import calibration
 from programs.models import CoachingRule, Role
 from reporting import auditpack
 from reporting.models import AuditPack, Kind, MonthlyReport, Notification, PackStatus

@@ -14,9 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
 from django.utils import timezone
 
-from followup import calibration, pdf, stats
-from followup import calibration_services as services
-from followup.calibration_forms import WINDOW, CaseForm, DefectsForm
+from followup import pdf, stats
+from followup.forms.calibration import WINDOW, CaseForm, DefectsForm
 from followup.models import (
     ActionStatus,
     Attendee,
@@ -25,6 +24,8 @@ from followup.models import (
     SessionKind,
     SessionStatus,
 )
+from followup.selectors import calibration
+from followup.services import calibration as services
 from programs.models import Role
 from sampling.models import PlannedShop
 from scoring import engine
@@ -484,14 +485,14 @@ def test_the_pdf_carries_the_attendance_list_and_minutes(world, tmp_path):
 @pytest.mark.django_db
 def test_retention_keeps_a_shop_while_its_calibration_is_kept(world):
     session, shop = world.session, world.shop
-    assert not calibration.shop_in_calibration(shop)
+    assert shop.pk not in calibration.shops_in_calibration([shop])
     services.defects_review(session=session, user=world.analyst, defects=shop.defects.all())
-    assert calibration.shop_in_calibration(shop)
+    assert shop.pk in calibration.shops_in_calibration([shop])
     later = session.held_on + timedelta(days=1)
     assert list(calibration.sessions_dated_before(world.program, later)) == [session]
     assert not calibration.sessions_dated_before(world.program, session.held_on).exists()
     session.delete()  # the whole record goes at once
-    assert not calibration.shop_in_calibration(shop)
+    assert shop.pk not in calibration.shops_in_calibration([shop])
     assert not Attendee.objects.exists()
 
 

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import calibration_services as services
 from followup.models import (
     Attendee,
     CalibrationAction,
@@ -17,6 +16,7 @@ from followup.models import (
     RootCause,
     SessionKind,
 )
+from followup.services import calibration as services
 from programs.models import Role
 from tests.querycount import assert_same_query_count, page_queries
 from tests.test_calibration import answers_for, finalized_shop, make_world

@@ -16,8 +16,8 @@ FORM_MODULES = [
     "programs.forms.scorecards",
     "sampling.forms",
     "scoring.forms.form",
-    "followup.forms",
-    "followup.calibration_forms",
+    "followup.forms.defects",
+    "followup.forms.calibration",
     "reporting.forms",
 ]
 

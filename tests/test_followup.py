@@ -7,8 +7,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import services
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
+from followup.services import defects as services
 from programs.calendar import add_working_days
 from programs.models import Parameter, Role, Team
 from scoring import services as scoring

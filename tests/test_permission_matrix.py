@@ -27,12 +27,13 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from followup.models import Defect, FollowUp
-from followup.models_calibration import (
+from followup.models import (
     Attendee,
     CalibrationAction,
     CalibrationCase,
     CalibrationSession,
+    Defect,
+    FollowUp,
 )
 from mysteryshop.health import heartbeat_record
 from programs.models import (

@@ -263,7 +263,7 @@ def test_inbox_pages_query_counts(client, pgd, member):
 
 
 def test_pgd_4_8_no_calibration_held_by_the_due_day(pgd, member):
-    from followup.models_calibration import CalibrationSession, SessionStatus
+    from followup.models import CalibrationSession, SessionStatus
 
     analyst = member(pgd, Role.QC_ANALYST)
     reminders.run_sweeps(now=_at(f"2026-12-24T09:00:00{WIB}"), only=["calibration"])

@@ -99,7 +99,7 @@ def test_the_purge_log_cannot_be_edited_in_the_admin(client, pgd):
 
 
 def test_calibration_records_go_after_their_years_and_keep_their_shops_until_then(pgd, member):
-    from followup.models_calibration import CalibrationSession
+    from followup.models import CalibrationSession
 
     session = CalibrationSession.objects.create(
         program=pgd,

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.models_calibration import CalibrationSession
+from followup.models import CalibrationSession
 from programs.models import RecordType, Role
 from programs.months import add_months
 from reporting import retention

@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from followup import stats
-from followup.calibration_services import EDITORS, can_close_action, can_rate
-from followup.models_calibration import (
+from followup.models import (
     ActionStatus,
     Attendee,
     CalibrationAction,
@@ -23,6 +22,7 @@ from followup.models_calibration import (
     RootCause,
     SessionStatus,
 )
+from followup.services.calibration import EDITORS, can_close_action, can_rate
 from programs.library import HistoryEntry, history_entries
 from programs.models import Membership, Parameter, Program, ScoringMode, User
 from scoring.models import Shop
@@ -366,16 +366,11 @@ def session_history(session: CalibrationSession) -> list[HistoryEntry]:
 # --- Retention (PGD-6, TLK-6) ----------------------------------------------------------
 
 
-def shop_in_calibration(shop: Shop) -> bool:
-    """Whether a calibration session still refers to the shop (as its
-    high-impact case, a scored case, or through a reviewed defect): the shop
-    then stays until the session itself goes."""
-    return shop.pk in shops_in_calibration([shop])
-
-
 def shops_in_calibration(shops: list[Shop]) -> set[int]:
     """The ids of those of `shops` that a calibration session still refers to
-    (see shop_in_calibration). Four queries whatever the number of shops."""
+    (as its high-impact case, a scored case, or through a reviewed defect): such
+    a shop stays until the session itself goes. Four queries whatever the number
+    of shops."""
     ids = [s.pk for s in shops]
     return (
         set(

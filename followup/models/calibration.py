@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from followup.models import Defect
+from followup.models.defects import Defect
 from programs.models import Program
 from scoring.models import Shop
 

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from followup import calibration, pdf
-from followup import calibration_services as services
-from followup.calibration_forms import (
+from followup import pdf
+from followup.forms.calibration import (
     ActionForm,
     AttendeeForm,
     CaseForm,
@@ -31,7 +30,7 @@ from followup.calibration_forms import (
     SessionForm,
     add_service_errors,
 )
-from followup.models_calibration import (
+from followup.models import (
     Attendee,
     CalibrationAction,
     CalibrationCase,
@@ -39,6 +38,8 @@ from followup.models_calibration import (
     RootCause,
     SessionKind,
 )
+from followup.selectors import calibration
+from followup.services import calibration as services
 from programs.access import get_program_for
 from programs.models import Program, Role
 from programs.scorecards import ms_form, scorecard_outline

@@ -160,6 +160,3 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.agent or self.shop}"
-
-
-from followup.models_calibration import *  # noqa: E402,F403

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from followup import selectors, services
 from followup.exports import follow_up_sheet, recap_sheet
-from followup.forms import AcknowledgeForm, SessionForm
+from followup.forms.defects import AcknowledgeForm, SessionForm
 from followup.models import DefectStatus, FollowUpStatus
+from followup.selectors import defects as selectors
+from followup.services import defects as services
 from mysteryshop.spreadsheets import xlsx_response
 from programs.access import get_program_for
 from programs.models import Role

@@ -11,8 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followup.models import Defect, DefectStatus
-from followup.models_calibration import (
+from followup.models import (
     ActionStatus,
     Attendee,
     CalibrationAction,
@@ -20,6 +19,8 @@ from followup.models_calibration import (
     CalibrationItem,
     CalibrationRating,
     CalibrationSession,
+    Defect,
+    DefectStatus,
     ReviewedDefect,
     RootCause,
     SessionKind,

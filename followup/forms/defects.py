@@ -1,3 +1,5 @@
+"""Forms of the follow-up pages: acknowledging a defect, logging a coaching session."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

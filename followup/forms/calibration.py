@@ -1,5 +1,5 @@
 """Forms of the calibration pages. They read and check what was typed; the
-writes are calibration_services, whose messages come back to the fields."""
+writes are followup.services.calibration, whose messages come back to the fields."""
 
 from datetime import timedelta
 
@@ -8,15 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from followup.calibration_services import participants
-from followup.models import Defect, DefectStatus
-from followup.models_calibration import (
+from followup.models import (
     CalibrationAction,
     CalibrationSession,
+    Defect,
+    DefectStatus,
     ReviewedDefect,
     RootCause,
     SessionKind,
 )
+from followup.services.calibration import participants
 from mysteryshop.widgets import DateInput
 from programs.models import Program
 from scoring.models import Shop, ShopState
@@ -42,16 +43,6 @@ def _person(user) -> str:
 def _shop_label(shop: Shop) -> str:
     agent = shop.agent.name if shop.agent_id else _("agent not identified")
     return f"#{shop.planned_shop.number} · {shop.planned_shop.date:%Y-%m-%d} · {agent}"
-
-
-def _text(label, rows=3, required=False, help_text=""):
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=10000,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
-    )
 
 
 class SessionForm(forms.ModelForm):
