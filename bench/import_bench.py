@@ -65,8 +65,9 @@ def run_setup(path: str, media: str) -> dict:
 
     from programs.models import Organization, User
     from programs.services import preset_load
-    from sampling import export_data, mappings, services
+    from sampling import export_data, services
     from sampling.models import ContactImport
+    from sampling.services import mappings
 
     call_command("flush", interactive=False, verbosity=0)  # the bench's own database
     org = Organization.objects.create(name="Bench import")

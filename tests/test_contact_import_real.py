@@ -15,8 +15,9 @@ from django.db.models import Sum
 from django.utils import translation
 
 from programs.models import Role
-from sampling import export_data, importer, mappings, services
+from sampling import export_data, importer, services
 from sampling.models import ContactImport, ContactStat, ImportMapping, ImportStatus
+from sampling.services import mappings
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)

@@ -273,7 +273,7 @@ def test_a_retest_stays_in_its_area(telkom, monkeypatch):
     )
     contacts(telkom, DEC, [("Jakarta", "Informasi tagihan", 8, 50)])
     monkeypatch.setattr(
-        services,
+        services.plans,
         "RETEST_PROVIDERS",
         [lambda program, month: [services.RetestRequest(original.pk, "Re-test")]],
     )

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.access import EDIT_LIBRARY, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
-from sampling import importer, mappings, selectors, services
+from sampling import importer, selectors, services
 from sampling.demo_data import HEADER, program_sample
 from sampling.forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
 from sampling.importer import HEADER_ALIASES, OPTIONAL, REQUIRED
 from sampling.models import ContactImport, ImportMapping
+from sampling.services import mappings
 
 # Who works with contact data: the analyst (PIC) and the manager.
 DATA_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST})

@@ -19,7 +19,7 @@ from mysteryshop.site import site_parts, site_url
 from programs.access import READ_SCHEDULE, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
-from sampling import calendar, selectors, services
+from sampling import ics, selectors, services
 from sampling.forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
 from sampling.models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
 
@@ -252,7 +252,7 @@ def calendar_feed(request, token):
         raise Http404
     since = timezone.now().date() - timedelta(days=31)
     shops = selectors.shopper_shops(feed.program, feed.user, since)[:500]
-    body = calendar.shops_ics(shops, program=feed.program, host=site_parts()[1])
+    body = ics.shops_ics(shops, program=feed.program, host=site_parts()[1])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{feed.program.code}-agenda.ics"'
     return response

@@ -1,29 +1,29 @@
-"""Reads of the sampling app, as plain data for pages and exports."""
+"""Reads of contact data: the month's overview (heat map, reasons, unknowns) and
+which plan uses an import."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Program, TimeSlot, User
+from programs.models import Program, TimeSlot
 from sampling import scheduling
 from sampling.allocation import top_reasons
 from sampling.models import (
-    OTHER_AREA,
     ContactImport,
     ContactStat,
-    PlannedShop,
     PlanStatus,
-    PlanStratum,
     SamplePlan,
-    ShopStatus,
 )
 
 WEEKDAYS = range(1, 8)
+
 HOURS = range(24)
+
 HEAT_LEVELS = 10
+
 WEEKDAY_LABELS = {
     1: _("Monday"),
     2: _("Tuesday"),
@@ -186,134 +186,3 @@ def plans_by_import(imports: list[ContactImport]) -> dict[int, SamplePlan]:
     """Import id → the plan made from it (the latest), for the import list."""
     plans = SamplePlan.objects.filter(contact_import__in=imports).order_by("month")
     return {p.contact_import_id: p for p in plans}
-
-
-def months_with_data(program: Program) -> list[date]:
-    return list(
-        ContactImport.objects.filter(program=program, status="succeeded")
-        .values_list("month", flat=True)
-        .distinct()
-        .order_by("-month")
-    )
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    label: str
-    planned: int  # planned in the plan
-    due: int  # planned on or before today
-    done: int
-    behind: bool  # fewer done than due
-
-
-def plan_progress(plan, today: date) -> tuple[list[ProgressRow], list[ProgressRow], ProgressRow]:
-    """Planned vs done to date, per week of the month and per stratum (PGD-4.6, 5.3.1).
-
-    Two queries whatever the size of the plan.
-    """
-
-    shops = list(
-        PlannedShop.objects.filter(plan=plan)
-        .values(
-            "date",
-            "status",
-            "stratum__reason__name",
-            "stratum__band__name",
-            "stratum__order",
-            "stratum__area__name",
-        )
-        .order_by("date")
-    )
-    weeks: dict[int, list] = {}
-    strata: dict[tuple, list] = {}
-    for s in shops:
-        weeks.setdefault(scheduling.week_of_month(s["date"]), []).append(s)
-        key = (s["stratum__order"], s["stratum__reason__name"], s["stratum__band__name"])
-        if plan.frame_per_area:  # the same reason and band can be a stratum of several areas
-            area = s["stratum__area__name"] or str(OTHER_AREA)
-            key = (s["stratum__order"], f"{area} · {key[1]}", key[2])
-        strata.setdefault(key, []).append(s)
-
-    def row(label, items):
-        due = sum(1 for s in items if s["date"] <= today and s["status"] != ShopStatus.CANCELLED)
-        done = sum(1 for s in items if s["status"] == ShopStatus.DONE)
-        return ProgressRow(str(label), len(items), due, done, done < due)
-
-    week_rows = [row(_("Week %(n)s") % {"n": w}, items) for w, items in sorted(weeks.items())]
-    stratum_rows = [row(f"{k[1]} × {k[2]}", items) for k, items in sorted(strata.items())]
-    return week_rows, stratum_rows, row(_("Total"), shops)
-
-
-@dataclass(frozen=True)
-class AreaStrata:
-    """The strata of one area of a per-area plan (TLK-5.1.2), with its subtotal."""
-
-    label: str  # the area's name, or the other / unknown area group
-    strata: list[PlanStratum]
-    population: int
-    share: float  # of the frame's contacts
-    quota: float  # the exact quotas added up: sample size × share
-    allocated: int
-
-
-def strata_by_area(plan, strata: list[PlanStratum]) -> list[AreaStrata]:
-    """A per-area plan's strata (read with their area) grouped by area in the
-    plan's order, each group with its subtotal; no query."""
-    groups: dict[int | None, list[PlanStratum]] = {}
-    for stratum in strata:
-        groups.setdefault(stratum.area_id, []).append(stratum)
-    result = []
-    for rows in groups.values():
-        population = sum(s.population for s in rows)
-        share = population / plan.frame_total if plan.frame_total else 0.0
-        result.append(
-            AreaStrata(
-                label=rows[0].area_label,
-                strata=rows,
-                population=population,
-                share=share,
-                quota=plan.sample_size * share,
-                allocated=sum(s.allocated for s in rows),
-            )
-        )
-    return result
-
-
-AGENDA_RELATED = (
-    "area",
-    "slot__band",
-    "stratum__reason",
-    "stratum__band",
-    "channel",
-    "scenario",
-    "shopper",
-)
-
-
-def _shopper_queryset(program: Program, user: User) -> QuerySet[PlannedShop]:
-    return (
-        PlannedShop.objects.filter(
-            plan__program=program, shopper=user, plan__status=PlanStatus.APPROVED
-        )
-        .select_related(*AGENDA_RELATED)
-        .order_by("date", "slot__start", "number")
-    )
-
-
-def shopper_shops(program: Program, user: User, since: date) -> QuerySet[PlannedShop]:
-    """A shopper's own shops of approved plans from `since` on, in date and slot
-    order: the agenda page, its calendar feed and the shopper's dashboard."""
-    return _shopper_queryset(program, user).filter(date__gte=since)
-
-
-OVERDUE_DAYS = 31  # how far back the agenda looks for shops left undone
-
-
-def shopper_overdue(program: Program, user: User, today: date) -> QuerySet[PlannedShop]:
-    """A shopper's shops whose day has passed (within OVERDUE_DAYS) and that are
-    neither done nor cancelled: still to fill in, or to report as not made."""
-    return _shopper_queryset(program, user).filter(
-        date__lt=today,
-        date__gte=today - timedelta(days=OVERDUE_DAYS),
-        status__in=[ShopStatus.PLANNED, ShopStatus.RESCHEDULE],
-    )

@@ -1,29 +1,20 @@
-"""Writes of the sampling app: plan generation, approval, reschedule, reassign."""
+"""Writes of plans: generation, approval, reschedule, reassign, the shoppers'
+calendar feed."""
 
 import logging
 import random
 import secrets
-import shutil
-import tempfile
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import polars as pl
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
-from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q, Sum
-from django.utils import timezone, translation
-from django.utils.formats import number_format
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from programs import calendar as program_calendar
@@ -42,19 +33,17 @@ from programs.models import (
     User,
 )
 from programs.months import add_months
-from sampling import allocation, importer, mappings, scheduling
+from sampling import allocation, scheduling
 from sampling.models import (
     CalendarFeed,
-    ContactImport,
     ContactStat,
-    ImportStatus,
     PlannedShop,
     PlanStatus,
     PlanStratum,
-    ReasonAlias,
     SamplePlan,
     ShopStatus,
 )
+from sampling.services.imports import latest_import
 from sampling.signals import plan_generated
 
 logger = logging.getLogger(__name__)
@@ -82,15 +71,6 @@ def retest_requests(program: Program, month: date) -> list[RetestRequest]:
 
 def previous_month(month: date) -> date:
     return add_months(month, -1)
-
-
-def latest_import(program: Program, month: date) -> ContactImport | None:
-    """The newest successful import of `month`'s contacts."""
-    return (
-        ContactImport.objects.filter(program=program, month=month, status=ImportStatus.SUCCEEDED)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
 
 
 def closed_days(program: Program, month: date) -> set[date]:
@@ -545,298 +525,6 @@ def plan_assign_evenly(*, plan: SamplePlan) -> int:
 
 
 # --- Contact data import (TLK-5.1.1) -------------------------------------------
-
-
-def contact_import_start(*, program: Program, month: date, upload, user: User) -> ContactImport:
-    """Store the uploaded file (kept as evidence) and queue its import.
-
-    A broker outage never breaks the request: the import stays waiting and
-    the periodic sweep queues it again.
-    """
-    record = ContactImport(
-        program=program,
-        month=month.replace(day=1),
-        original_name=upload.name[:255],
-        uploaded_by=user,
-    )
-    record.file.save(upload.name, upload, save=False)
-    record.save()
-    transaction.on_commit(lambda: enqueue_import(record.pk))
-    return record
-
-
-def enqueue_import(import_id: int) -> bool:
-    from sampling.tasks import contact_import_run
-
-    try:
-        contact_import_run.delay(import_id)
-    except Exception:  # the broker is down: the sweep retries
-        logger.warning(
-            "Could not queue contact import %s; the sweep will retry.", import_id, exc_info=True
-        )
-        return False
-    return True
-
-
-IMPORT_MAX_ATTEMPTS = 3  # starts of one import before it is failed rather than retried
-IMPORT_WAITING = timedelta(minutes=1)  # queued but not started: the broker lost it
-IMPORT_STALLED = timedelta(minutes=30)  # started but not finished: its worker died
-
-
-def contact_import_process(*, import_id: int) -> ContactImport:
-    """Validate, aggregate and store one import; all or nothing. Idempotent:
-    a finished import is left alone, an interrupted one starts again, up to
-    IMPORT_MAX_ATTEMPTS starts (a file that kills its worker is failed, not
-    retried forever)."""
-    claimed = ContactImport.objects.filter(
-        pk=import_id,
-        status__in=[ImportStatus.PENDING, ImportStatus.RUNNING],
-        attempts__lt=IMPORT_MAX_ATTEMPTS,
-    ).update(
-        status=ImportStatus.RUNNING,
-        started_at=timezone.now(),
-        progress=1,
-        attempts=F("attempts") + 1,
-    )
-    record = ContactImport.objects.select_related("program", "uploaded_by").get(pk=import_id)
-    if not claimed:
-        if not record.is_finished:  # out of attempts
-            return _import_gave_up(record)
-        return record
-    # Its messages are worded in its uploader's language.
-    user = record.uploaded_by
-    with translation.override(user.language_or_default if user else settings.LANGUAGE_CODE):
-        return _import_run(record, time.monotonic())
-
-
-def _import_run(record: ContactImport, started: float) -> ContactImport:
-    program = record.program
-
-    def progress(pct: int) -> None:
-        ContactImport.objects.filter(pk=record.pk).update(progress=pct)
-
-    lookups = mappings.import_lookups(program)
-    try:
-        with _stored_path(record.file) as path:
-            result = importer.parse(
-                path,
-                time_zone=program.time_zone,
-                year=record.month.year,
-                month=record.month.month,
-                channels=lookups.channels,
-                categories=lookups.categories,
-                progress=progress,
-            )
-    except importer.FileRejected as exc:
-        return _import_failed(record, str(exc), started)
-    except DatabaseError:
-        raise  # the database is away: the task fails and the sweep runs the import again
-    except Exception:  # a file the reader did not foresee: fail it rather than retry forever
-        logger.exception("Contact import %s: unexpected error while reading the file", record.pk)
-        return _import_failed(
-            record,
-            _(
-                "The file could not be read. Check that it is CSV or XLSX with the expected "
-                "columns; if it is, send it to your administrator."
-            ),
-            started,
-        )
-    record.encoding = result.encoding
-    record.row_count = result.rows
-    record.ignored_rows = result.ignored_rows
-    record.timestamp_format = result.timestamp_format
-    record.error_groups = result.error_groups
-    record.unknown_values = result.unknown()
-    record.error_count = result.error_total
-    record.errors_preview = [
-        {"row": e.row, "column": e.column, "message": e.message} for e in result.errors
-    ]
-    if not result.ok:
-        with tempfile.TemporaryDirectory() as tmp:
-            errors = Path(tmp) / "errors.csv"
-            importer.errors_csv(result, errors)
-            with errors.open("rb") as fh:
-                record.errors_file.save(f"errors-{record.pk}.csv", File(fh), save=False)
-        if result.needs_mapping:
-            return _import_finished(record, ImportStatus.NEEDS_MAPPING, "", started)
-        return _import_failed(
-            record,
-            ngettext(
-                "%(n)s row has errors; nothing was imported.",
-                "%(n)s rows have errors; nothing was imported.",
-                result.error_total,
-            )
-            % {"n": number_format(result.error_total, force_grouping=True)},
-            started,
-        )
-    aliases = reason_lookup(program)
-    with transaction.atomic():
-        ContactStat.objects.filter(contact_import=record).delete()
-        _store_counts(record, result.table, aliases)
-        return _import_finished(record, ImportStatus.SUCCEEDED, "", started)
-
-
-@contextmanager
-def _stored_path(stored):
-    """A path to the stored upload: the file itself when the storage is a local
-    folder (read in place), else a temporary copy."""
-    try:
-        local = Path(stored.path)
-    except NotImplementedError:
-        local = None
-    if local is not None:
-        yield local
-        return
-    with stored.open("rb") as fh, tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
-        shutil.copyfileobj(fh, tmp)
-        tmp.flush()
-        yield Path(tmp.name)
-
-
-STAT_COLUMNS = [
-    "contact_import_id",
-    "reason_text",
-    "reason_id",
-    "category_id",
-    "channel_id",
-    "weekday",
-    "hour",
-    "area",
-    "count",
-]
-
-
-def _store_counts(record: ContactImport, table, aliases: dict[str, int]) -> None:
-    """The aggregated counts, with PostgreSQL's COPY where the database is one
-    (the frame written as CSV in one go: no Python object per row)."""
-    table = table.select(
-        contact_import_id=pl.lit(record.pk, pl.Int64),
-        reason_text=pl.col("reason"),
-        reason_id=pl.col("reason")
-        .str.to_lowercase()
-        .replace_strict(aliases, default=None, return_dtype=pl.Int64),
-        category_id="category_id",
-        channel_id="channel_id",
-        weekday="weekday",
-        hour="hour",
-        area="area",
-        count="n",
-    )
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(ContactStat._meta.get_field(c).column) for c in STAT_COLUMNS)
-        sql = f"COPY {quote(ContactStat._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
-        # Texts quoted, so that an empty area is "" and only a missing id is NULL.
-        data = table.write_csv(include_header=False, quote_style="non_numeric")
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            copy.write(data)
-        return
-    ContactStat.objects.bulk_create(
-        (ContactStat(**dict(zip(STAT_COLUMNS, row, strict=True))) for row in table.iter_rows()),
-        batch_size=5000,
-    )
-
-
-def _import_gave_up(record: ContactImport) -> ContactImport:
-    """Fail an import whose workers died IMPORT_MAX_ATTEMPTS times (nothing of it was
-    written: each run writes all or nothing)."""
-    ContactImport.objects.filter(
-        pk=record.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
-    ).update(
-        status=ImportStatus.FAILED,
-        progress=100,
-        finished_at=timezone.now(),
-        message=_(
-            "The import stopped %(n)s times before it could finish, so it was given up; "
-            "nothing was imported. Upload the file again, or split it into smaller files; "
-            "if it happens again, tell your administrator."
-        )
-        % {"n": record.attempts},
-    )
-    record.refresh_from_db()
-    logger.error("Contact import %s given up after %s attempts", record.pk, record.attempts)
-    return record
-
-
-def imports_sweep(*, now=None) -> int:
-    """Queue again imports left waiting by a broker outage and imports whose worker
-    died mid-way (the write is all or nothing); fail those out of attempts.
-    Returns how many were queued again."""
-    now = now or timezone.now()
-    stale = ContactImport.objects.filter(
-        Q(status=ImportStatus.PENDING, created_at__lt=now - IMPORT_WAITING)
-        | Q(status=ImportStatus.RUNNING, started_at__lt=now - IMPORT_STALLED)
-    )
-    queued = 0
-    for record in stale:
-        if record.attempts >= IMPORT_MAX_ATTEMPTS:
-            _import_gave_up(record)
-            continue
-        ContactImport.objects.filter(pk=record.pk, status=ImportStatus.RUNNING).update(
-            status=ImportStatus.PENDING
-        )
-        enqueue_import(record.pk)
-        queued += 1
-    return queued
-
-
-def _import_failed(record: ContactImport, message: str, started: float) -> ContactImport:
-    return _import_finished(record, ImportStatus.FAILED, message, started)
-
-
-def _import_finished(
-    record: ContactImport, status: str, message: str, started: float
-) -> ContactImport:
-    record.status = status
-    record.message = message
-    record.progress = 100
-    record.finished_at = timezone.now()
-    record.seconds = time.monotonic() - started
-    record.save()
-    return record
-
-
-def reason_lookup(program: Program) -> dict[str, int]:
-    """Reason text (lower case) → reason id, from names and the analyst's aliases."""
-    lookup = {r.name.strip().lower(): r.pk for r in ContactReason.objects.filter(program=program)}
-    for alias in ReasonAlias.objects.filter(program=program):
-        lookup[alias.alias.strip().lower()] = alias.reason_id
-    return lookup
-
-
-@transaction.atomic
-def reason_map(*, program: Program, text: str, reason: ContactReason) -> int:
-    """Map a reason as the file writes it to a program reason, now and for
-    later imports. Returns how many counts were updated."""
-    if reason.program_id != program.pk:
-        raise ValidationError(_("Choose a reason of this program."))
-    ReasonAlias.objects.update_or_create(program=program, alias=text, defaults={"reason": reason})
-    return ContactStat.objects.filter(
-        contact_import__program=program, reason=None, reason_text=text
-    ).update(reason=reason)
-
-
-@transaction.atomic
-def reason_add_from_text(*, program: Program, text: str) -> ContactReason:
-    """Add an unknown reason to the program, in the category most of its contacts have."""
-    top = (
-        ContactStat.objects.filter(contact_import__program=program, reason=None, reason_text=text)
-        .values("category_id")
-        .annotate(n=Sum("count"))
-        .order_by("-n", "category_id")
-        .first()
-    )
-    if top is None:
-        raise ValidationError(_("No contact has this reason."))
-    if ContactReason.objects.filter(program=program, name__iexact=text).exists():
-        raise ValidationError(_("A reason with this name exists already: map it instead."))
-    reason = ContactReason.objects.create(
-        program=program, name=text, category_id=top["category_id"]
-    )
-    ContactStat.objects.filter(
-        contact_import__program=program, reason=None, reason_text=text
-    ).update(reason=reason)
-    return reason
 
 
 def calendar_feed_for(*, program: Program, user: User) -> CalendarFeed:

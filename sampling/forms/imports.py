@@ -1,3 +1,5 @@
+"""Forms of the contact data pages: the upload, reason resolution, mappings."""
+
 import codecs
 from datetime import date
 
@@ -6,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mysteryshop.uploads import xlsx_problem
-from mysteryshop.widgets import DateInput
-from programs.models import ContactReason, TimeSlot, User
+from programs.models import ContactReason
 from sampling.importer import SAMPLE_BYTES, XLSX_MAGIC, XLSX_MAX_UNCOMPRESSED
 
 MAX_UPLOAD_MB = 200
@@ -134,36 +135,6 @@ class ReasonMapForm(forms.Form):
         self.fields["reason"].queryset = ContactReason.objects.filter(program=program)
 
 
-class PlanGenerateForm(forms.Form):
-    month = MonthField(label=_("Month to plan"))
-
-
-class ShopRescheduleForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DateInput())
-    slot = forms.ModelChoiceField(label=_("Slot"), queryset=TimeSlot.objects.none())
-    reason = forms.CharField(label=_("Why"), max_length=300)
-
-    def __init__(self, *args, program, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["slot"].queryset = TimeSlot.objects.filter(program=program).select_related(
-            "band"
-        )
-
-
-class ShopReassignForm(forms.Form):
-    shopper = forms.ModelChoiceField(
-        label=_("Shopper"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=_("Nobody (unassigned)"),
-    )
-    reason = forms.CharField(label=_("Why"), max_length=300)
-
-    def __init__(self, *args, shoppers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["shopper"].queryset = User.objects.filter(pk__in=[u.pk for u in shoppers])
-
-
 class ImportMappingForm(forms.Form):
     """One choice per value of the file the program does not know: a known
     category or channel, a new category, or (channels) leaving the rows out.
@@ -195,7 +166,7 @@ class ImportMappingForm(forms.Form):
         return [(u, self[f"map_{i}"]) for i, u in enumerate(self.unknowns)]
 
     def choices(self):
-        from sampling.mappings import MappingChoice
+        from sampling.services.mappings import MappingChoice
 
         return [
             MappingChoice(u.kind, u.value, u.qualifier, self.cleaned_data[f"map_{i}"])

@@ -1,0 +1,27 @@
+"""sampling.forms: one module per sub-domain, re-exported here."""
+
+from sampling.forms.imports import (
+    MAX_UPLOAD_MB,
+    NOT_CONTACT_DATA,
+    ContactImportForm,
+    ImportMappingForm,
+    MonthField,
+    ReasonMapForm,
+    last_month,
+    upload_problem,
+)
+from sampling.forms.plans import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
+
+__all__ = [
+    "MAX_UPLOAD_MB",
+    "NOT_CONTACT_DATA",
+    "ContactImportForm",
+    "ImportMappingForm",
+    "MonthField",
+    "PlanGenerateForm",
+    "ReasonMapForm",
+    "ShopReassignForm",
+    "ShopRescheduleForm",
+    "last_month",
+    "upload_problem",
+]
