@@ -55,7 +55,7 @@ ROLE_USERS = [
 ]
 OUT_DIR = ROOT / "var" / "bench"
 # Goals of operations that run off the request path (ms at three-year data).
-AUDIT_PACK_OP = "audit pack of last month (reporting.auditpack)"
+AUDIT_PACK_OP = "audit pack of last month (reporting.services.auditpack)"
 OP_GOALS_MS = {AUDIT_PACK_OP: 120_000}
 
 
@@ -391,8 +391,8 @@ def child(db: str, repeat: int) -> dict:
 
     from programs.models import Program
     from programs.months import add_months
-    from reporting.figures import monthly_figures
     from reporting.models import MonthlyReport
+    from reporting.selectors.reports import monthly_figures
     from sampling import services as sampling
     from sampling.models import ContactImport
 
@@ -462,7 +462,7 @@ def child(db: str, repeat: int) -> dict:
         lambda: monthly_figures(program, last), 5
     )
     report = MonthlyReport.objects.filter(program=program, month=last).first()
-    from reporting import reports
+    from reporting.services import reports
 
     try:
         from reporting import documents
@@ -472,7 +472,7 @@ def child(db: str, repeat: int) -> dict:
         fn = getattr(reports, f"report_{kind}", None) or getattr(documents, f"report_{kind}", None)
         label = f"monthly report {kind.upper()} (from the figures)"
         if fn is None:
-            ops[label] = f"TODO: reporting.reports.report_{kind} does not exist yet"
+            ops[label] = f"TODO: reporting.services.reports.report_{kind} does not exist yet"
         else:
             ops[label] = timed(lambda fn=fn: fn(figures, report), n)
 
@@ -488,8 +488,8 @@ def child(db: str, repeat: int) -> dict:
     def audit_pack_once():
         # Last month's audit pack (every F-31 and F-32 PDF of its shops), built in
         # a transaction that is rolled back, its files in a throw-away folder.
-        from reporting import auditpack
         from reporting.models import AuditPack
+        from reporting.services import auditpack
 
         with (
             tempfile.TemporaryDirectory() as media,

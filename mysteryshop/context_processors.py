@@ -1,5 +1,5 @@
+from notifications.models import Notification
 from programs.access import memberships_for_nav
-from reporting.models import Notification
 
 
 def navigation(request):

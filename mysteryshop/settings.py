@@ -74,8 +74,10 @@ INSTALLED_APPS = [
     "programs",
     "sampling",
     "scoring",
+    "notifications",
     "followup",
     "reporting",
+    "retention",
 ]
 
 MIDDLEWARE = [

@@ -14,11 +14,9 @@ urlpatterns = [
     path("p/<str:code>/", include("sampling.urls")),
     path("p/<str:code>/", include("scoring.urls")),
     path("p/<str:code>/", include("followup.urls")),
-    path("", include("reporting.urls")),
-    path("", include("reporting.urls_dashboards")),
-    path("", include("reporting.urls_reports")),
-    path("", include("reporting.urls_auditpack")),
-    path("", include("reporting.urls_retention")),
+    path("", include("notifications.urls")),
+    path("p/<str:code>/", include("reporting.urls")),
+    path("p/<str:code>/", include("retention.urls")),
 ]
 
 if settings.DEBUG:

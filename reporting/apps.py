@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
-    """What managers read: dashboards, monthly reports, notifications."""
+    """What managers read: dashboards, monthly reports, audit packs; and the reminders."""
 
     name = "reporting"
     verbose_name = _("Reporting")

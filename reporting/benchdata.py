@@ -23,7 +23,7 @@ Where the rows come from:
   (every not-met answer a defect routed to the agent's team leader, every
   matching coaching rule an item), in bulk;
 - reports: `reporting.models.MonthlyReport` rows, acknowledged, whose snapshot
-  is `reporting.snapshot.dump(reporting.figures.monthly_figures(…))`.
+  is `reporting.snapshot.dump(reporting.selectors.reports.monthly_figures(…))`.
 
 Bulk inserts skip django-simple-history: shops, defects and follow-up items
 made here have no historical rows (planned shops have theirs, made by
@@ -90,9 +90,9 @@ from programs.models import (
 from programs.models.library import FollowUpType
 from programs.months import add_months
 from programs.services import preset_load
-from reporting.figures import monthly_figures
 from reporting.models import MonthlyReport, ReportStatus
-from reporting.reports import report_due_at
+from reporting.selectors.reports import monthly_figures
+from reporting.services.reports import report_due_at
 from reporting.snapshot import dump
 from sampling import services as sampling
 from sampling.demo_data import HEADER, program_sample

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from reporting.figures import Group, Mean
+from reporting.selectors.reports import Group, Mean
 
 FONT = 'font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif"'
 BAR = "#3d6fb6"

@@ -13,8 +13,8 @@ from followup.models import FollowUpStatus
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
 from reporting.charts import Bar, bar_chart, bars_from_groups, trend_chart
 from reporting.dates import report_due_day
-from reporting.figures import Group, MonthlyFigures
 from reporting.models import MonthlyReport
+from reporting.selectors.reports import Group, MonthlyFigures
 
 CRITICAL_KINDS = ("CACE", "BACE", "CoACE")
 PERCENT = "0.0%"

@@ -3,9 +3,9 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from notifications.models import Kind
+from notifications.services import members, notify_each
 from programs.models import Role
-from reporting.models import Kind
-from reporting.notifications import members, notify_each
 from sampling.models import PlanStatus, SamplePlan
 from sampling.signals import plan_generated
 

@@ -10,7 +10,14 @@ from decimal import Decimal
 
 from followup.selectors.defects import RecapRow
 from programs.models import Program
-from reporting.figures import Change, Group, Mean, MonthlyFigures, ParetoRow, StratumCoverage
+from reporting.selectors.reports import (
+    Change,
+    Group,
+    Mean,
+    MonthlyFigures,
+    ParetoRow,
+    StratumCoverage,
+)
 
 VERSION = 1
 

@@ -1,11 +1,40 @@
+"""URLs of the reporting stage, included under /p/<code>/ by mysteryshop.urls."""
+
 from django.urls import path
 
-from reporting import views
+from reporting.views import auditpack, dashboards, reports
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/read/", views.inbox_read, name="inbox_read_all"),
-    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
-    path("inbox/preferences/", views.preferences, name="notification_preferences"),
-    path("ops/reminders/", views.reminder_operations, name="reminder_operations"),
+    # Dashboards and the yearly summary.
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("reports/year/", dashboards.yearly_summary, name="yearly_summary"),
+    path("reports/year/xlsx/", dashboards.yearly_summary_xlsx, name="yearly_summary_xlsx"),
+    # Monthly reports (PGD-4.7, TLK-5.4.1).
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/<str:month>/", reports.report_detail, name="report_detail"),
+    path("reports/<str:month>/submit/", reports.report_submit, name="report_submit"),
+    path(
+        "reports/<str:month>/acknowledge/",
+        reports.report_acknowledge,
+        name="report_acknowledge",
+    ),
+    path("reports/<str:month>/correct/", reports.report_correct, name="report_correct"),
+    path(
+        "reports/<str:month>/xlsx/",
+        reports.report_xlsx_download,
+        name="report_xlsx",
+    ),
+    path("reports/<str:month>/pdf/", reports.report_pdf_download, name="report_pdf"),
+    # ISO audit packs (PGD-6, TLK-6).
+    path("audit-pack/", auditpack.audit_pack_list, name="audit_pack_list"),
+    path(
+        "audit-pack/<int:pk>/status/",
+        auditpack.audit_pack_status,
+        name="audit_pack_status",
+    ),
+    path(
+        "audit-pack/<int:pk>/download/",
+        auditpack.audit_pack_download,
+        name="audit_pack_download",
+    ),
 ]

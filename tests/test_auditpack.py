@@ -24,9 +24,10 @@ from openpyxl import load_workbook
 
 from followup.models import FollowUp
 from followup.services import calibration
+from notifications.models import Kind, Notification
 from programs.models import CoachingRule, Role
-from reporting import auditpack
-from reporting.models import AuditPack, Kind, MonthlyReport, Notification, PackStatus
+from reporting.models import AuditPack, MonthlyReport, PackStatus
+from reporting.services import auditpack
 from reporting.tasks import build_audit_pack, sweep_audit_packs
 from sampling.models import PlannedShop
 from scoring import services as scoring

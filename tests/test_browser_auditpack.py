@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from programs.models import Role
-from reporting import auditpack
 from reporting.models import AuditPack, PackStatus
+from reporting.services import auditpack
 from reporting.tasks import build_audit_pack
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from notifications.models import Notification
 from programs.models import Role
-from reporting.models import MonthlyReport, Notification, ReportStatus
+from reporting.models import MonthlyReport, ReportStatus
 from tests.report_data import report_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from programs.models import Role
-from reporting import retention
-from reporting.models import LegalHold, PurgeLog
+from retention import services as retention
+from retention.models import LegalHold, PurgeLog
 from sampling import services as sampling
 from sampling.models import ContactImport, ImportStatus
 from tests.sampling_data import contact_month

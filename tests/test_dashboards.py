@@ -11,8 +11,8 @@ import time_machine
 from django.urls import reverse
 
 from programs.models import Membership, Role
-from reporting import dashboards
 from reporting.models import MonthlyReport, ReportStatus
+from reporting.selectors import dashboards
 from sampling.models import ContactImport, ImportStatus, PlanStatus
 from scoring.models import Shop, ShopState
 from tests.dashboard_data import DONE, OPEN, History

@@ -8,8 +8,8 @@ from django.utils import timezone
 from programs.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
 from programs.models import Agent, Membership, Program, Role, Scenario, User
 from programs.months import add_months
-from reporting.figures import monthly_figures
 from reporting.models import MonthlyReport, ReportStatus
+from reporting.selectors.reports import monthly_figures
 from sampling.models import PlannedShop, PlanStatus, SamplePlan
 from scoring.models import Shop
 

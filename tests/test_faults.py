@@ -285,9 +285,9 @@ def test_reminders_pending_during_a_broker_outage_are_delivered_once_it_is_back(
 ):
     from kombu.exceptions import OperationalError
 
-    from reporting import notifications
-    from reporting.models import EmailStatus, Notification
-    from reporting.tasks import deliver_notifications
+    from notifications import services as notifications
+    from notifications.models import EmailStatus, Notification
+    from notifications.tasks import deliver_notifications
 
     users = [member(pgd, Role.SUPERVISOR, email=f"spv{i}@example.com") for i in range(3)]
     for user in users:

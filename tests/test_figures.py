@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from programs.models import Role
-from reporting.figures import mean_ci, monthly_figures, t_975, welch
+from reporting.selectors.reports import mean_ci, monthly_figures, t_975, welch
 from sampling import services as sampling
 from scoring.models import Shop, ShopState
 from tests.report_data import report_month

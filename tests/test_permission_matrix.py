@@ -36,6 +36,7 @@ from followup.models import (
     FollowUp,
 )
 from mysteryshop.health import heartbeat_record
+from notifications.models import Notification
 from programs.models import (
     Agent,
     Area,
@@ -51,7 +52,7 @@ from programs.models import (
 )
 from programs.scorecards import scorecard_new_version
 from programs.services import preset_load
-from reporting.models import AuditPack, MonthlyReport, Notification
+from reporting.models import AuditPack, MonthlyReport
 from sampling.services import calendar_feed_for, plan_approve, plan_generate
 from scoring.models import Dispute, Evidence, EvidenceKind, Shop, ShopState
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory

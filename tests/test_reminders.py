@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Defect
+from notifications import services as notifications
+from notifications.models import EmailStatus, Kind, Notification, Preference
 from programs.models import Role
-from reporting import notifications, reminders
-from reporting.models import EmailStatus, Kind, Notification, Preference
+from reporting.services import reminders
 from sampling import services as sampling
 from tests.sampling_data import contact_month
 from tests.test_followup import _finalize
@@ -144,7 +145,7 @@ def test_smtp_failure_is_retried_with_backoff_then_sent(pgd, approved_plan):
     now = _at(f"{day}T07:00:00{WIB}")
     reminders.run_sweeps(now=now, only=["shops_today"])
     note = Notification.objects.get(user=sari)
-    with mock.patch("reporting.notifications._send", side_effect=ConnectionRefusedError("smtp")):
+    with mock.patch("notifications.services._send", side_effect=ConnectionRefusedError("smtp")):
         assert notifications.deliver_due(now=now) == (0, Notification.objects.count())
     note.refresh_from_db()
     assert (note.email_status, note.email_attempts) == (EmailStatus.PENDING, 1)
@@ -168,7 +169,7 @@ def test_an_email_left_sending_by_a_killed_worker_is_sent_after_its_lease(pgd, a
     total = Notification.objects.exclude(email_status=EmailStatus.NONE).count()
     # A worker claims its first row, then dies before sending (no exception handled).
     with (
-        mock.patch("reporting.notifications._send", side_effect=SystemExit),
+        mock.patch("notifications.services._send", side_effect=SystemExit),
         pytest.raises(SystemExit),
     ):
         notifications.deliver_due(now=now)

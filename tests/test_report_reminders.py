@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from notifications.models import Kind, Notification
 from programs.models import Role
-from reporting import reminders, reports
-from reporting.models import Kind, Notification
+from reporting.services import reminders, reports
 
 pytestmark = pytest.mark.django_db
 

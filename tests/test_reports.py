@@ -14,12 +14,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from notifications.models import Kind, Notification
+from notifications.services import deliver_due
 from programs.models import Agent, Role
-from reporting import reports, snapshot
+from reporting import snapshot
 from reporting.documents import report_pdf, report_xlsx
-from reporting.figures import monthly_figures
-from reporting.models import Kind, MonthlyReport, Notification, ReportStatus
-from reporting.notifications import deliver_due
+from reporting.models import MonthlyReport, ReportStatus
+from reporting.selectors.reports import monthly_figures
+from reporting.services import reports
 from scoring.models import Shop
 from tests.querycount import assert_same_query_count, page_queries
 from tests.report_data import DEC, report_month

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from programs.models import RecordType, Role
-from reporting import retention
-from reporting.models import LegalHold, PurgeLog
+from retention import services as retention
+from retention.models import LegalHold, PurgeLog
 from sampling.models import ContactImport, ImportStatus
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_the_purge_log_cannot_be_edited_in_the_admin(client, pgd):
     _import(pgd, date(2023, 1, 1))
     retention.purge(today=date(2026, 11, 21))
     log = PurgeLog.objects.get()
-    response = client.post(f"/admin/reporting/purgelog/{log.pk}/delete/", {"post": "yes"})
+    response = client.post(f"/admin/retention/purgelog/{log.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert PurgeLog.objects.filter(pk=log.pk).exists()
 

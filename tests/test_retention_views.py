@@ -19,8 +19,9 @@ from django.utils import timezone
 from followup.models import CalibrationSession
 from programs.models import RecordType, Role
 from programs.months import add_months
-from reporting import retention
-from reporting.models import LegalHold, MonthlyReport, PurgeLog
+from reporting.models import MonthlyReport
+from retention import services as retention
+from retention.models import LegalHold, PurgeLog
 from sampling import services as sampling
 from sampling.models import ContactImport, ImportStatus, PlannedShop
 from scoring.models import Shop, ShopState

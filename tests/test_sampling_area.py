@@ -448,7 +448,7 @@ def test_the_months_figures_name_the_area_of_each_stratum(telkom, area_plan):
     """The report's coverage table and the dashboard tell the areas' strata apart;
     the frozen snapshot keeps them."""
     from reporting import snapshot
-    from reporting.figures import monthly_figures
+    from reporting.selectors.reports import monthly_figures
 
     figures = monthly_figures(telkom, DEC)
     areas = {c.area for c in figures.coverage}
@@ -467,7 +467,7 @@ def test_the_audit_packs_plan_sheets_name_the_areas(telkom, area_plan):
 
     from openpyxl import load_workbook
 
-    from reporting.auditpack import plan_xlsx
+    from reporting.services.auditpack import plan_xlsx
 
     book = load_workbook(io.BytesIO(plan_xlsx(telkom, area_plan)))
     strata, shops = book["Strata"], book["Shops"]

@@ -237,7 +237,7 @@ def test_the_managers_are_told_a_generated_plan_waits_for_approval(
     client, pgd, member, django_capture_on_commit_callbacks
 ):
     """Found in the walkthrough: nothing told the manager a draft was waiting."""
-    from reporting.models import Kind, Notification
+    from notifications.models import Kind, Notification
 
     manager = member(pgd, Role.MANAGER, email="manajer@example.com", language="id")
     analyst = member(pgd, Role.QC_ANALYST, full_name="Andi Analyst")
@@ -258,7 +258,7 @@ def test_a_plan_approved_in_the_same_transaction_tells_nobody(pgd, member):
     from django.db import transaction
     from django.test import TestCase
 
-    from reporting.models import Notification
+    from notifications.models import Notification
 
     manager = member(pgd, Role.MANAGER)
     contact_month(pgd, NOV)

@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from followup.models import Defect, DefectStatus
 from programs.models import Membership, Role
-from reporting.figures import monthly_figures
-from reporting.yearly import yearly_summary
+from reporting.selectors.reports import monthly_figures
+from reporting.selectors.yearly import yearly_summary
 from tests.dashboard_data import DONE, OPEN, History
 from tests.querycount import assert_same_query_count, page_queries
 
@@ -112,7 +112,7 @@ def test_each_month_agrees_with_the_monthly_figures(history):
 
 
 def test_the_charts_carry_the_table_numbers(history):
-    from reporting.yearly import yearly_charts
+    from reporting.selectors.yearly import yearly_charts
 
     s = yearly_summary(history.program, 2026)
     charts = yearly_charts(s)
@@ -215,7 +215,7 @@ def test_the_xlsx_read_back_cell_by_cell(client, history, member):
 
 def test_formula_like_text_is_escaped_in_the_xlsx(history):
     from mysteryshop.spreadsheets import workbook_bytes
-    from reporting.yearly import yearly_sheets
+    from reporting.selectors.yearly import yearly_sheets
 
     pgd = history.program
     pgd.code = "=X"  # codes are validated to start with a letter or digit; the writer copes anyway

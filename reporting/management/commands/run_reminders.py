@@ -3,7 +3,8 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reporting import notifications, reminders
+from notifications import services as notifications
+from reporting.services import reminders
 
 
 class Command(BaseCommand):

@@ -1,0 +1,277 @@
+"""The monthly report (F-27; PGD-4.7, 5.4; TLK-5.3.4, 5.4.1): open, write,
+submit, acknowledge and correct.
+
+A draft shows the live figures of `reporting.selectors.reports.monthly_figures`. Submitting
+freezes them (`reporting.snapshot`), renders the XLSX and PDF from that frozen
+data and e-mails both to the program's Accountable and Consulted members. A
+correction is a new revision: the submitted one stays as it was sent, marked
+superseded.
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.models import Kind
+from notifications.services import notify
+from programs.models import Membership, Program, Raci, Role, User
+from programs.months import add_months
+from reporting import snapshot
+from reporting.dates import report_due_at, report_due_day
+from reporting.documents import report_pdf, report_xlsx
+from reporting.models import MonthlyReport, ReportStatus
+from reporting.selectors.reports import MonthlyFigures, monthly_figures
+from sampling.models import SamplePlan
+
+REPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def current_report(program: Program, month: date) -> MonthlyReport | None:
+    """The newest revision of the month's report, if any."""
+    return (
+        MonthlyReport.objects.filter(program=program, month=month)
+        .select_related("submitted_by", "acknowledged_by")
+        .order_by("-revision")
+        .first()
+    )
+
+
+def report_figures(report: MonthlyReport | None, program: Program, month: date) -> MonthlyFigures:
+    """What the report shows: its frozen figures once submitted, else the live ones."""
+    if report is not None and report.snapshot is not None:
+        return snapshot.load(program, report.snapshot)
+    return monthly_figures(program, month)
+
+
+@transaction.atomic
+def report_save(
+    *, program: Program, month: date, user: User, analysis: str, recommendations: str
+) -> MonthlyReport:
+    """Write the analysis and recommendations of the month's draft, opening the
+    draft (revision 0) if there is none yet."""
+    month = month.replace(day=1)
+    report = (
+        MonthlyReport.objects.select_for_update()
+        .filter(program=program, month=month)
+        .order_by("-revision")
+        .first()
+    )
+    if report is None:
+        try:
+            with transaction.atomic():
+                report = MonthlyReport.objects.create(
+                    program=program, month=month, due_at=report_due_at(program, month)
+                )
+        except IntegrityError:  # another analyst opened it at the same moment
+            report = MonthlyReport.objects.select_for_update().get(
+                program=program, month=month, status=ReportStatus.DRAFT
+            )
+    if report.frozen:
+        raise ValidationError(
+            _("This report was submitted; start a correction to change it."), code="frozen"
+        )
+    report.analysis = analysis
+    report.recommendations = recommendations
+    report._change_reason = "analysis written"
+    report.save()
+    return report
+
+
+def _recipients(program: Program) -> list[User]:
+    """The Accountable and Consulted members of the program (PGD-4.7)."""
+    users: dict[int, User] = {}
+    for membership in Membership.objects.filter(
+        program=program, user__is_active=True
+    ).select_related("user"):
+        if membership.effective_raci in (Raci.ACCOUNTABLE, Raci.CONSULTED):
+            users[membership.user_id] = membership.user
+    return list(users.values())
+
+
+def report_filename(report: MonthlyReport, ext: str) -> str:
+    code, form = report.program.code, report.program.form_code_report
+    return f"{code}-{form}-{report.month:%Y-%m}-r{report.revision}.{ext}"
+
+
+@transaction.atomic
+def report_submit(
+    *, report: MonthlyReport, user: User, now: datetime | None = None
+) -> MonthlyReport:
+    """Freeze the figures, store the XLSX and PDF made from them and send both
+    to the Accountable and the Consulted (PGD-4.7). Submitting twice is refused."""
+    report = MonthlyReport.objects.select_for_update().select_related("program").get(pk=report.pk)
+    if report.frozen:
+        raise ValidationError(_("This report has already been submitted."), code="submitted")
+    errors = {}
+    if not report.analysis.strip():
+        errors["analysis"] = _("Write the analysis before submitting.")
+    if not report.recommendations.strip():
+        errors["recommendations"] = _("Write the recommendations before submitting.")
+    if errors:
+        raise ValidationError(errors)
+    program = report.program
+    now = now or timezone.now()
+    report.snapshot = snapshot.dump(monthly_figures(program, report.month))
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = now
+    report.submitted_by = user
+    figures = snapshot.load(program, report.snapshot)  # the files show the frozen data
+    report.xlsx_file.save(
+        report_filename(report, "xlsx"), ContentFile(report_xlsx(figures, report))
+    )
+    report.pdf_file.save(report_filename(report, "pdf"), ContentFile(report_pdf(figures, report)))
+    report._change_reason = "submitted"
+    report.save()
+    attachments = [
+        {
+            "name": report_filename(report, ext),
+            "path": getattr(report, f"{ext}_file").name,
+            "type": t,
+        }
+        for ext, t in REPORT_TYPES.items()
+    ]
+    url = reverse("report_detail", args=[program.code, f"{report.month:%Y-%m}"])
+    late = not report.on_time
+    for recipient in _recipients(program):
+        notify(
+            user=recipient,
+            kind=Kind.REPORT_SUBMITTED,
+            occasion=f"{report.pk}",
+            program=program,
+            now=now,
+            url=url,
+            attachments=attachments,
+            message=lambda u: (
+                _("%(form)s monthly report of %(month)s submitted (revision %(revision)s)")
+                % {
+                    "form": program.form_code_report,
+                    "month": f"{report.month:%Y-%m}",
+                    "revision": report.revision,
+                },
+                (
+                    _("%(name)s submitted the report late, after its due day.")
+                    if late
+                    else _("%(name)s submitted the report on time.")
+                )
+                % {"name": user.get_full_name() or user.email}
+                + " "
+                + _("The XLSX and PDF files are attached; the manager acknowledges it."),
+            ),
+        )
+    return report
+
+
+@transaction.atomic
+def report_acknowledge(
+    *, report: MonthlyReport, user: User, now: datetime | None = None
+) -> MonthlyReport:
+    """The manager (Accountable) confirms they received the submitted report."""
+    report = MonthlyReport.objects.select_for_update().select_related("program").get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be acknowledged."), code="state")
+    report.status = ReportStatus.ACKNOWLEDGED
+    report.acknowledged_at = now or timezone.now()
+    report.acknowledged_by = user
+    report._change_reason = "acknowledged"
+    report.save()
+    if report.submitted_by and report.submitted_by != user:
+        notify(
+            user=report.submitted_by,
+            kind=Kind.REPORT_ACKNOWLEDGED,
+            occasion=f"{report.pk}",
+            program=report.program,
+            now=now,
+            url=reverse("report_detail", args=[report.program.code, f"{report.month:%Y-%m}"]),
+            message=lambda u: (
+                _("Monthly report of %(month)s acknowledged") % {"month": f"{report.month:%Y-%m}"},
+                _("%(name)s acknowledged revision %(revision)s.")
+                % {"name": user.get_full_name() or user.email, "revision": report.revision},
+            ),
+        )
+    return report
+
+
+@transaction.atomic
+def report_correct(*, report: MonthlyReport, user: User, reason: str) -> MonthlyReport:
+    """Start a correction: a new draft revision with the same texts; the
+    submitted one is kept as sent and marked superseded."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the report is corrected.")})
+    if report.status not in (ReportStatus.SUBMITTED, ReportStatus.ACKNOWLEDGED):
+        raise ValidationError(_("Only a submitted report can be corrected."), code="state")
+    report.status = ReportStatus.SUPERSEDED
+    report._change_reason = "superseded"
+    report.save()
+    return MonthlyReport.objects.create(
+        program=report.program,
+        month=report.month,
+        revision=report.revision + 1,
+        due_at=report.due_at,
+        analysis=report.analysis,
+        recommendations=report.recommendations,
+        correction_reason=reason.strip(),
+    )
+
+
+def first_report_month(program: Program) -> date:
+    """The first month a report is owed for: the program's first planned month
+    (or first report), else the month it was created in. One query."""
+
+    def first(model):
+        months = model.objects.filter(program=program).order_by("month").values("month")
+        return Subquery(months[:1])
+
+    firsts = (
+        Program.objects.filter(pk=program.pk)
+        .values(plan=first(SamplePlan), report=first(MonthlyReport))
+        .get()
+    )
+    known = [m for m in firsts.values() if m is not None]
+    if known:
+        return min(known).replace(day=1)
+    return timezone.localtime(program.created_at, program.zone).date().replace(day=1)
+
+
+def report_months(program: Program, today: date, count: int = 12) -> list[dict]:
+    """The last `count` months with their newest report (or None), newest first,
+    from the program's first month on: the rows of the report list. Three queries."""
+    first = first_report_month(program)
+    months = [add_months(today, -k) for k in range(1, count + 1)]
+    months = [m for m in months if m >= first]
+    newest: dict[date, MonthlyReport] = {}
+    for report in (
+        MonthlyReport.objects.filter(
+            program=program, month__gte=max(first, add_months(today, -count))
+        )
+        .select_related("submitted_by", "acknowledged_by")
+        .order_by("month", "revision")
+    ):
+        newest[report.month] = report
+    rows = []
+    for m in months:
+        report, due_on = newest.get(m), report_due_day(program, m)
+        sent = report is not None and report.sent
+        rows.append(
+            {
+                "month": m,
+                "report": report,
+                "due_on": due_on,
+                "overdue": due_on < today and not sent,
+            }
+        )
+    return rows
+
+
+def viewer_roles() -> frozenset[str]:
+    """Who reads reports: everyone in the program but the shoppers."""
+    return frozenset(Role.values) - {Role.SHOPPER}

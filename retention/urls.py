@@ -1,0 +1,9 @@
+"""URLs of the retention page, included under /p/<code>/ by mysteryshop.urls."""
+
+from django.urls import path
+
+from retention import views
+
+urlpatterns = [
+    path("retention/", views.retention_page, name="retention"),
+]
