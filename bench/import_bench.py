@@ -64,7 +64,7 @@ def run_setup(path: str, media: str) -> dict:
     from django.db import transaction
 
     from programs.models import Organization, User
-    from programs.services import preset_load
+    from programs.services.setup import preset_load
     from sampling import export_data, services
     from sampling.models import ContactImport
     from sampling.services import mappings

@@ -1,4 +1,6 @@
-"""Checks of uploaded files by their content, shared by the importers.
+"""Checks of uploaded files by their content, shared by the importers (agents
+and contact data): what a file is by its first bytes, which encoding its text
+is in, and whether a workbook may be opened at all.
 
 An XLSX workbook is a zip archive. A "zip bomb" is a small archive that unpacks
 to gigabytes and exhausts the memory of whoever opens it; its directory gives it
@@ -6,10 +8,25 @@ away before anything is unpacked (the readers refuse a member larger than its
 declared size, so the declared sizes can be trusted).
 """
 
+import codecs
 import zipfile
+from collections.abc import Callable, Iterable
 
 from django.utils.translation import gettext as _
 
+SAMPLE_BYTES = 1 << 16  # what `sniff` is given: the file's first bytes
+XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls
+# First bytes of files that are surely not a table (the name does not count).
+NOT_TABLES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"%PDF",
+    b"\x1f\x8b",  # gzip
+    b"Rar!",
+    b"7z\xbc\xaf",
+)
 # Real workbooks compress 5-20 times; a zip bomb about 1,000 times.
 XLSX_MAX_RATIO = 100
 # Below this size a member's ratio does not matter (tiny XML compresses well).
@@ -50,4 +67,66 @@ def xlsx_problem(file, *, max_uncompressed: int) -> str | None:
                 "The workbook would unpack to %(ratio)d times its size, as a zip bomb does; "
                 "it was not opened. Save it again from Excel, or as CSV."
             ) % {"ratio": int(ratio)}
+    return None
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read; `message` says why, `details` may add
+    lines (the columns expected, …)."""
+
+    def __init__(self, message: str, details: Iterable[str] = ()):
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+
+def sniff(head: bytes) -> str:
+    """ "xlsx" or "text", judged from the file's first bytes (its name does not
+    count); raises FileRejected for an empty file, an old .xls workbook, UTF-16
+    text and binary content."""
+    if not head:
+        raise FileRejected(_("The file is empty (0 bytes)."))
+    if head.startswith(XLSX_SIGNATURE):
+        return "xlsx"
+    if head.startswith(OLE_SIGNATURE):
+        raise FileRejected(
+            _(
+                "This is an old Excel 97-2003 workbook (.xls): save it as an Excel workbook "
+                "(.xlsx) or as CSV UTF-8 and upload it again."
+            )
+        )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(
+            _(
+                "This is UTF-16 text (Excel's “Unicode text”): save it as CSV UTF-8 and "
+                "upload it again."
+            )
+        )
+    if head.startswith(NOT_TABLES) or b"\x00" in head:
+        raise FileRejected(
+            _(
+                "This is not a CSV or XLSX file: its content is binary (an image, a PDF, an "
+                "archive…), whatever its name says."
+            )
+        )
+    return "text"
+
+
+def text_encoding(chunks: Callable[[], Iterable[bytes]]) -> str | None:
+    """ "utf-8-sig", "utf-8" or "cp1252" (what Excel saves in an Indonesian or
+    English locale): the first that decodes every chunk of the text, read as
+    often as needed from `chunks()`; None when neither does."""
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        first = b""
+        try:
+            for chunk in chunks():
+                first = first or chunk
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8" and first.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        return encoding
     return None

@@ -3,13 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mysteryshop import views
+from programs import urls as programs_urls
 from sampling import urls as sampling_urls
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
-    path("", include("programs.urls")),
+    path("", include(programs_urls.site_urlpatterns)),
+    path("p/<str:code>/", include("programs.urls")),
     path("", include(sampling_urls.site_urlpatterns)),
     path("p/<str:code>/", include("sampling.urls")),
     path("p/<str:code>/", include("scoring.urls")),

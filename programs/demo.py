@@ -19,7 +19,7 @@ from programs.models import (
     Team,
     User,
 )
-from programs.services import preset_load
+from programs.services.setup import preset_load
 
 DEMO_PASSWORD = "demo-mysteryshop"
 DEMO_ORGANIZATION = "Demo Contact Center Operator"

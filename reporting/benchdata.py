@@ -9,7 +9,7 @@ call builds a month (preset_load, plan_generate, the contact importer, the
 monthly figures), bulk_create in batches for everything counted in thousands.
 
 Where the rows come from:
-- programs: `programs.services.preset_load` (both presets, then copies);
+- programs: `programs.services.setup.preset_load` (both presets, then copies);
 - contact data of each month: synthetic per-hour counts
   (`sampling.stats_data.synthetic_contact_month`, the plan tests' month); the last full
   month instead streams a generated CSV of `contacts` rows (sampling.demo_data)
@@ -70,7 +70,6 @@ from followup.models import (
     SessionKind,
     SessionStatus,
 )
-from programs.calendar import add_working_days
 from programs.demo import _demo_scenarios
 from programs.models import (
     Agent,
@@ -89,7 +88,8 @@ from programs.models import (
 )
 from programs.models.library import FollowUpType
 from programs.months import add_months
-from programs.services import preset_load
+from programs.services.setup import preset_load
+from programs.workdays import add_working_days
 from reporting.models import MonthlyReport, ReportStatus
 from reporting.selectors.reports import monthly_figures
 from reporting.services.reports import report_due_at

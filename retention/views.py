@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from mysteryshop.history import entries_of
 from programs.access import get_program_for
 from programs.models import RecordType, Role
 from retention import services as retention
@@ -187,7 +188,7 @@ def retention_page(request, code):
                 for h in holds
             ],
             "history": _pager(request, history, "history_page", "hold-history"),
-            "history_rows": [_history_row(h) for h in history],
+            "history_rows": entries_of(list(history), kind_labels=HOLD_KINDS),
             "log": log,
             "log_pager": _pager(request, log, "log_page", "purge-log"),
         },
@@ -210,18 +211,8 @@ def _pager(request, page, param: str, anchor: str) -> dict:
     }
 
 
-def _history_row(record) -> dict:
-    """One change of a hold: placed (+), changed in the admin (~) or released (-)."""
-    kind = {
-        "+": gettext_lazy("Placed"),
-        "~": gettext_lazy("Changed"),
-        "-": gettext_lazy("Released"),
-    }[record.history_type]
-    reason = record.history_change_reason if record.history_type == "-" else record.reason
-    return {
-        "kind": kind,
-        "type": record.history_type,
-        "record": record,
-        "reason": reason or "",
-        "who": record.history_user,
-    }
+HOLD_KINDS = {
+    "+": gettext_lazy("Placed"),
+    "~": gettext_lazy("Changed"),
+    "-": gettext_lazy("Released"),
+}

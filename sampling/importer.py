@@ -48,7 +48,7 @@ from django.utils.translation import ngettext
 from python_calamine import CalamineWorkbook
 
 from mysteryshop.spreadsheets import FORMULA_STARTS
-from mysteryshop.uploads import xlsx_problem
+from mysteryshop.uploads import SAMPLE_BYTES, FileRejected, sniff, text_encoding, xlsx_problem
 
 REQUIRED = ["timestamp", "channel", "reason", "category"]
 OPTIONAL = ["area", "skill", "status"]
@@ -77,8 +77,6 @@ HEADER_ALIASES = {
 ERRORS_SHOWN = 100
 ROWS_SHOWN = 5  # first rows named per group of errors
 REASON_MAX, AREA_MAX = 200, 100  # ContactStat's columns
-XLSX_MAGIC = b"PK\x03\x04"
-SAMPLE_BYTES = 1 << 16
 TIMESTAMP_SAMPLE = 2000
 # A 1,000,000-row workbook unpacks to ~350 MB; more is refused unread.
 XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
@@ -175,10 +173,6 @@ class ParseResult:
         return found
 
 
-class FileRejected(Exception):
-    """The file as a whole cannot be read; the message says why."""
-
-
 def key(value: str, qualifier: str = "") -> str:
     """A coded value as looked up: trimmed, lower case, spaces collapsed; with
     its qualifier (the status column) after a bar."""
@@ -192,32 +186,17 @@ def _lookup(names: dict[str, int]) -> dict[str, int]:
 
 def detect(path: Path) -> str:
     """'xlsx', 'utf-8', 'utf-8-sig', 'cp1252' or 'latin-1'; raises FileRejected otherwise."""
-    size = path.stat().st_size
-    if size == 0:
-        raise FileRejected(_("The file is empty (0 bytes)."))
     with path.open("rb") as fh:
         head = fh.read(SAMPLE_BYTES)
-    if head.startswith(XLSX_MAGIC):
+    if sniff(head) == "xlsx":
         return "xlsx"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileRejected(
-            _("The file is in UTF-16 (Excel's “Unicode text”): save it as CSV UTF-8 instead.")
-        )
-    if b"\x00" in head:
-        raise FileRejected(_("This is not a CSV or XLSX file (it contains binary data)."))
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        return encoding
-    return "latin-1"  # any byte is a Latin-1 character
+
+    def chunks():
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                yield chunk
+
+    return text_encoding(chunks) or "latin-1"  # any byte is a Latin-1 character
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from programs.models import (
     Section,
     User,
 )
-from programs.scorecards import MsForm, ScorecardOutline, ms_form, scorecard_outline
+from programs.selectors.scorecards import MsForm, ScorecardOutline, ms_form, scorecard_outline
 from scoring.models import Dispute, DisputeStatus, Evidence, ReviewEvent, Shop, ShopState
 
 ALL_SHOPS_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.VIEWER})

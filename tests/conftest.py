@@ -119,7 +119,7 @@ def other_program(db):
 @pytest.fixture
 def pgd(db):
     """The Pegadaian preset as a complete program (code PGD)."""
-    from programs.services import preset_load
+    from programs.services.setup import preset_load
 
     return preset_load(key="pegadaian", organization=OrganizationFactory())
 
@@ -127,7 +127,7 @@ def pgd(db):
 @pytest.fixture
 def tlk(db):
     """The Telkom preset as a complete program (code TLK)."""
-    from programs.services import preset_load
+    from programs.services.setup import preset_load
 
     return preset_load(key="telkom", organization=OrganizationFactory())
 

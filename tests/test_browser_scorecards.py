@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from programs import scorecards as services
 from programs.models import Parameter, Role, Scorecard, ScorecardStatus
+from programs.services import scorecards as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

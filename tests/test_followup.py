@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
 from followup.services import defects as services
-from programs.calendar import add_working_days
 from programs.models import Parameter, Role, Team
+from programs.workdays import add_working_days
 from scoring import services as scoring
 from scoring.services import AnswerInput
 from tests.scoring_data import ready_shop

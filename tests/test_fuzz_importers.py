@@ -25,8 +25,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given
 from hypothesis import strategies as st
 
-from programs.importers import COLUMNS, agents_import
+from programs.importer import COLUMNS
 from programs.models import Agent, Area, Role, Team
+from programs.services.people import agents_import
 from sampling import importer, services
 from sampling.models import ContactImport, ContactStat, ImportStatus
 from tests.fuzzing import fuzz
@@ -415,7 +416,7 @@ def test_contact_import_is_all_or_nothing(pgd, analyst, drawn, seed):
     assert ContactImport.objects.filter(status=ImportStatus.RUNNING).count() == 0
 
 
-# --- The agent importer (programs.importers) ---------------------------------------
+# --- The agent importer (programs.importer) ---------------------------------------
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from programs import library
 from programs.models import (
     Channel,
     CoachingRule,
@@ -17,6 +16,7 @@ from programs.models import (
     Scenario,
     ScenarioSource,
 )
+from programs.selectors import library
 from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db

@@ -309,7 +309,7 @@ def test_team_page_shows_its_history(client, program, member):
     url = reverse("team_edit", args=[program.code, team.pk])
     client.post(url, {"code": "t1", "name": "T1", "team_leader": leader.pk})
     history = client.get(url).context["history"]
-    assert [e.kind for e in history] == ["Changed", "Created"]
+    assert [e.kind_label for e in history] == ["Changed", "Created"]
     assert history[0].who == "Maya Manager"
     assert history[0].changes == [("Team leader", "—", "Tari Leader")]
 

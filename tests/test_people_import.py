@@ -12,8 +12,9 @@ from django.urls import reverse
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from programs.importers import COLUMNS, MAX_SHOWN_ERRORS, agents_import
+from programs.importer import COLUMNS, MAX_SHOWN_ERRORS
 from programs.models import Agent, Area, Channel, Role, Team
+from programs.services.people import agents_import
 
 pytestmark = pytest.mark.django_db
 
@@ -375,7 +376,7 @@ def test_cp1252_text_is_read_when_utf8_fails(program, analyst):
 def test_binary_files_are_rejected(program, analyst):
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)) * 4
     result = run(program, analyst, png, name="agents.csv")
-    assert "neither CSV text nor an Excel workbook" in result.file_error
+    assert "its content is binary" in result.file_error
     # Bytes that are neither UTF-8 nor Windows-1252 (0x81 and 0x8d are unassigned in 1252).
     result = run(program, analyst, HEADER.encode() + b"\r\nE1,\x81\x8d\x9d,t,T,,,,,,")
     assert "neither UTF-8 nor Windows-1252" in result.file_error

@@ -50,8 +50,8 @@ from programs.models import (
     ScorecardStatus,
     Team,
 )
-from programs.scorecards import scorecard_new_version
-from programs.services import preset_load
+from programs.services.scorecards import scorecard_new_version
+from programs.services.setup import preset_load
 from reporting.models import AuditPack, MonthlyReport
 from sampling.services import calendar_feed_for, plan_approve, plan_generate
 from scoring.models import Dispute, Evidence, EvidenceKind, Shop, ShopState

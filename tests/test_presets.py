@@ -19,7 +19,7 @@ from programs.models import (
     ScorecardStatus,
     ScoringMode,
 )
-from programs.services import preset_load
+from programs.services.setup import preset_load
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,7 +252,7 @@ def test_load_preset_command_refuses_a_taken_code(pgd):
 
 
 def test_preset_load_is_atomic(monkeypatch):
-    from programs import services
+    from programs.services import setup as services
 
     def boom(**kwargs):
         raise RuntimeError("disk full")

@@ -8,7 +8,6 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from programs import scorecards as services
 from programs.models import (
     Channel,
     Parameter,
@@ -17,6 +16,8 @@ from programs.models import (
     ScorecardStatus,
     Section,
 )
+from programs.selectors import scorecards as selectors
+from programs.services import scorecards as services
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 from tests.querycount import assert_same_query_count, page_queries
 
@@ -407,8 +408,8 @@ def test_discarding_a_draft_keeps_the_published_version(client, pgd, manager):
     assert response["Location"] == reverse("scorecard_list", args=[pgd.code])
     assert not Scorecard.objects.filter(pk=draft.pk).exists()
     assert _snapshot(v1) == before
-    history = services.scorecard_history(program=pgd, channel_id=v1.channel_id)
-    assert history[0].action == "-" and history[0].version == 2
+    history = selectors.scorecard_history(program=pgd, channel_id=v1.channel_id)
+    assert history[0].kind == "-" and history[0].record.version == 2
     # The next edit is version 2 again: a discarded draft leaves no gap.
     assert _new_draft(client, pgd, v1).version == 2
 
@@ -419,16 +420,14 @@ def test_history_shows_creation_publication_and_retirement(client, pgd, manager)
     client.post(
         reverse("scorecard_publish", args=[pgd.code, draft.pk]), {"change_note": "New weights."}
     )
-    history = services.scorecard_history(program=pgd, channel_id=v1.channel_id)
-    changes = [
-        (e.version, e.action, [(c.field, c.old, c.new) for c in e.changes]) for e in history
-    ]
+    history = selectors.scorecard_history(program=pgd, channel_id=v1.channel_id)
+    changes = [(e.record.version, e.kind, list(e.changes)) for e in history]
     assert (1, "~", [("status", "Published", "Retired")]) in changes
-    assert (2, "~", [("status", "Draft", "Published"), ("what changed", "", "New weights.")]) in (
+    assert (2, "~", [("status", "Draft", "Published"), ("what changed", "—", "New weights.")]) in (
         changes
     )
     assert (2, "+", []) in changes
-    retired = next(e for e in history if e.version == 1 and e.changes)
+    retired = next(e for e in history if e.record.version == 1 and e.changes)
     assert retired.user == manager
     body = client.get(reverse("scorecard_detail", args=[pgd.code, v1.pk])).content.decode()
     assert "Version history" in body and "New weights." in body
@@ -614,8 +613,8 @@ def test_ms_form_shows_existing_answers(pgd):
     v1 = _inbound(pgd)
     v1.program = pgd
     first, second = Parameter.objects.filter(section__scorecard=v1)[:2]
-    form = services.ms_form(
-        services.scorecard_outline(v1),
+    form = selectors.ms_form(
+        selectors.scorecard_outline(v1),
         answers={
             first.pk: {
                 "answer": "not_met",
@@ -639,8 +638,8 @@ def test_scale_parameters_offer_their_range(pgd):
     parameter.answer_type = "scale"
     parameter.scale_max = 4
     services.parameter_save(parameter=parameter)
-    form = services.ms_form(
-        services.scorecard_outline(draft), answers={parameter.pk: {"answer": 2}}
+    form = selectors.ms_form(
+        selectors.scorecard_outline(draft), answers={parameter.pk: {"answer": 2}}
     )
     line = form.sections[0].lines[0]
     assert [c.value for c in line.choices] == ["0", "1", "2", "3", "4", "na"]

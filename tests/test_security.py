@@ -32,8 +32,8 @@ from django.urls import reverse
 
 from mysteryshop import uploads
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
-from programs.importers import agents_import
 from programs.models import Agent, Role
+from programs.services.people import agents_import
 from sampling.models import ContactImport
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -404,7 +404,7 @@ def test_a_workbook_lying_about_its_size_is_not_read(pgd, member):
 # Modules allowed to use openpyxl or csv.writer directly, and why that is safe.
 DIRECT_WRITERS = {
     "mysteryshop/spreadsheets.py": "the formula-safe writer itself",
-    "programs/importers.py": "the agents template: fixed examples and the program's codes",
+    "programs/importer.py": "the agents template: fixed examples and the program's codes",
     "sampling/importer.py": "the workbook read to CSV (not for people); the error list "
     "escapes the file's values as spreadsheets.safe_cell does",
     "sampling/export_data.py": "generated test and benchmark exports, meant to be imported",

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from programs.models import Parameter, Role, ScorecardStatus
-from programs.scorecards import parameter_save, scorecard_new_version, scorecard_publish
+from programs.services.scorecards import parameter_save, scorecard_new_version, scorecard_publish
 from sampling.models import PlannedShop, PlanStatus, ShopStatus
 from scoring import services
 from scoring.models import Answer, Evidence, ReviewAction, ReviewEvent, Shop, ShopState

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from programs.models import Parameter, Role
-from programs.scorecards import scorecard_new_version, scorecard_publish
+from programs.services.scorecards import scorecard_new_version, scorecard_publish
 from sampling.models import ShopStatus
 from scoring import services
 from scoring.models import DisputeStatus, ReviewAction, ShopState

@@ -23,7 +23,7 @@ from followup.models import (
     SessionStatus,
 )
 from followup.services.calibration import EDITORS, can_close_action, can_rate
-from programs.library import HistoryEntry, history_entries
+from mysteryshop.history import HistoryEntry, history_entries
 from programs.models import Membership, Parameter, Program, ScoringMode, User
 from scoring.models import Shop
 

@@ -27,7 +27,7 @@ from followup.models import (
     SessionStatus,
 )
 from programs.models import Membership, Program, Role, User
-from programs.scorecards import ms_form, scorecard_outline
+from programs.selectors.scorecards import ms_form, scorecard_outline
 from scoring import engine
 from scoring.models import Shop, ShopState
 from scoring.services import parameter_specs

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followup.models import Defect, DefectStatus, FollowUp, FollowUpStatus
-from programs.calendar import add_working_days
 from programs.models import CoachingRule, Team, User
+from programs.workdays import add_working_days
 from scoring import engine
 from scoring.models import Shop, ShopState
 

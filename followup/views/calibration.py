@@ -42,7 +42,7 @@ from followup.selectors import calibration
 from followup.services import calibration as services
 from programs.access import get_program_for
 from programs.models import Program, Role
-from programs.scorecards import ms_form, scorecard_outline
+from programs.selectors.scorecards import ms_form, scorecard_outline
 from scoring.models import Shop
 
 READERS = frozenset(

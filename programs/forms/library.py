@@ -4,7 +4,6 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.library import coaching_rule_next_order, published_section_choices
 from programs.models import (
     Channel,
     CoachingRule,
@@ -14,6 +13,7 @@ from programs.models import (
     RuleMetric,
     Scenario,
 )
+from programs.selectors.library import coaching_rule_next_order, published_section_choices
 
 
 class MonthInput(forms.DateInput):

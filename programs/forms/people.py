@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from mysteryshop.widgets import DateInput
-from programs.importers import ALLOWED_EXTENSIONS
+from programs.importer import ALLOWED_EXTENSIONS
 from programs.models import Agent, Area, Channel, Role, Team, User
 
 

@@ -10,11 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from programs import library
+from mysteryshop.history import history_entries
 from programs.access import EDIT_LIBRARY, EDIT_RULES, READ_SCENARIOS, get_program_for
 from programs.filters import ScenarioFilter
 from programs.forms.library import CoachingRuleForm, ContactReasonForm, ScenarioForm
 from programs.models import CoachingRule, ContactReason, Scenario
+from programs.selectors import library as selectors
+from programs.services import library as services
 
 SCENARIOS_PER_PAGE = 25
 
@@ -71,7 +73,7 @@ def reason_remove(request, code, pk):
     """Delete an unused reason; deactivate one that scenarios use."""
     program = get_program_for(request.user, code, roles=EDIT_LIBRARY)
     reason = get_object_or_404(ContactReason, program=program, pk=pk)
-    if library.reason_remove(reason=reason):
+    if services.reason_remove(reason=reason):
         messages.success(request, _("Reason “%(name)s” deleted.") % {"name": reason.name})
     else:
         messages.info(
@@ -122,7 +124,7 @@ def scenario_detail(request, code, pk):
         program=program,
         pk=pk,
     )
-    history = library.history_entries(scenario.history.all(), related=("reason", "channel"))
+    history = history_entries(scenario.history.all(), related=("reason", "channel"))
     return render(
         request,
         "programs/library/scenario_detail.html",
@@ -169,15 +171,17 @@ def coaching_rule_list(request, code):
     """The program's coaching rules in plain language, in the order they are
     applied, with their recent changes."""
     program = get_program_for(request.user, code)
-    section_names = dict(library.published_section_choices(program))
+    section_names = dict(selectors.published_section_choices(program))
     rules = [
         (
             rule,
-            library.rule_sentence(rule, target=program.target_score, section_names=section_names),
+            selectors.rule_sentence(
+                rule, target=program.target_score, section_names=section_names
+            ),
         )
         for rule in CoachingRule.objects.filter(program=program).order_by("order", "id")
     ]
-    history = library.history_entries(CoachingRule.history.filter(program_id=program.pk), limit=30)
+    history = history_entries(CoachingRule.history.filter(program_id=program.pk), limit=30)
     return render(
         request,
         "programs/library/coaching_rule_list.html",
@@ -201,7 +205,7 @@ def coaching_rule_edit(request, code, pk=None):
         rule = form.save()
         messages.success(request, _("Coaching rule “%(name)s” saved.") % {"name": rule.name})
         return redirect("coaching_rule_list", program.code)
-    history = library.history_entries(rule.history.all()) if rule else []
+    history = history_entries(rule.history.all()) if rule else []
     return render(
         request,
         "programs/library/coaching_rule_form.html",
@@ -236,5 +240,5 @@ def coaching_rule_move(request, code, pk):
     if step is None:
         messages.error(request, _("Choose whether to move the rule up or down."))
     else:
-        library.coaching_rule_move(rule=rule, step=step)
+        services.coaching_rule_move(rule=rule, step=step)
     return redirect("coaching_rule_list", program.code)

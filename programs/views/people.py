@@ -3,9 +3,7 @@
 Every member reads the lists; managers and QC analysts (EDIT_PEOPLE) change them.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,12 +11,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mysteryshop.history import HistoryEntry, history_entries
 from programs.access import EDIT_PEOPLE, get_program_for
 from programs.forms.people import (
     AgentFilter,
@@ -28,16 +26,16 @@ from programs.forms.people import (
     TeamForm,
     active_on,
 )
-from programs.importers import (
+from programs.importer import (
     CHANNEL_SEPARATOR,
     COLUMNS,
     MAX_FILE_BYTES,
     MAX_SHOWN_ERRORS,
-    agents_import,
     template_csv,
     template_xlsx,
 )
 from programs.models import Agent, Area, Channel, Team, User
+from programs.services.people import agents_import
 
 AGENTS_PER_PAGE = 25
 HISTORY_LIMIT = 50
@@ -108,64 +106,17 @@ def _today(program) -> date:
 # --- History -------------------------------------------------------------------
 
 
-@dataclass
-class HistoryEntry:
-    when: datetime
-    who: str
-    kind: str
-    reason: str
-    changes: list[tuple[str, str, str]]  # (field, before, after)
-    created: bool = False
-
-
-def _history_entries(records: list, fields: list[tuple[str, Callable]]) -> list[HistoryEntry]:
-    """Who changed what, newest first, from history records listed newest first.
-
-    `records` may hold one record more than is shown: the base of the oldest
-    shown change. Records that changed none of `fields` are left out.
-    """
-    kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
-    entries = []
-    for index, record in enumerate(records[:HISTORY_LIMIT]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        changes = []
-        for label, value_of in fields:
-            after = value_of(record)
-            before = value_of(previous) if previous and record.history_type != "+" else ""
-            if before != after:
-                changes.append((label, before or "—", after or "—"))
-        if not changes and record.history_type == "~":
-            continue
-        user = record.history_user
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=(user.full_name or user.email) if user else _("System"),
-                kind=kinds.get(record.history_type, record.history_type),
-                reason=record.history_change_reason or "",
-                changes=changes,
-                created=record.history_type == "+",
-            )
-        )
-    return entries
-
-
 def _name_of(names: dict[int, str], pk) -> str:
     if pk is None:
-        return ""
+        return "—"
     return names.get(pk, f"#{pk}")
 
 
 def _day(value) -> str:
-    return date_filter(value, "Y-m-d") if value else ""
+    return f"{value:%Y-%m-%d}" if value else "—"
 
 
 def _agent_history(program, agent) -> list[HistoryEntry]:
-    records = list(
-        agent.history.select_related("history_user").prefetch_related(
-            "historicalagent_channels_set"
-        )[: HISTORY_LIMIT + 1]
-    )
     teams = dict(Team.objects.filter(program=program).values_list("pk", "name"))
     areas = dict(Area.objects.filter(program=program).values_list("pk", "name"))
     channels = dict(Channel.objects.filter(program=program).values_list("pk", "name"))
@@ -184,11 +135,17 @@ def _agent_history(program, agent) -> list[HistoryEntry]:
         (_("Active from"), lambda r: _day(r.active_from)),
         (_("Active to"), lambda r: _day(r.active_to)),
     ]
-    return _history_entries(records, fields)
+    return history_entries(
+        agent.history.all(),
+        prefetch=("historicalagent_channels_set",),
+        limit=HISTORY_LIMIT,
+        fields=fields,
+        created_values=True,
+        skip_unchanged=True,
+    )
 
 
 def _team_history(program, team) -> list[HistoryEntry]:
-    records = list(team.history.select_related("history_user")[: HISTORY_LIMIT + 1])
     areas = dict(Area.objects.filter(program=program).values_list("pk", "name"))
     # Subqueries rather than a list of ids: one query even when there is no id.
     people = User.objects.filter(
@@ -203,7 +160,13 @@ def _team_history(program, team) -> list[HistoryEntry]:
         (_("Team leader"), lambda r: _name_of(users, r.team_leader_id)),
         (_("Supervisor"), lambda r: _name_of(users, r.supervisor_id)),
     ]
-    return _history_entries(records, fields)
+    return history_entries(
+        team.history.all(),
+        limit=HISTORY_LIMIT,
+        fields=fields,
+        created_values=True,
+        skip_unchanged=True,
+    )
 
 
 # --- Areas ---------------------------------------------------------------------

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from programs import scorecards as services
 from programs.access import EDIT_RULES, get_program_for
 from programs.forms.scorecards import (
     ParameterForm,
@@ -40,6 +39,8 @@ from programs.models import (
     ScoringMode,
     Section,
 )
+from programs.selectors import scorecards as selectors
+from programs.services import scorecards as services
 
 EDIT_TEMPLATE = "programs/scorecards/scorecard_edit.html"
 
@@ -181,14 +182,14 @@ def scorecard_detail(request, code, pk):
         {
             "program": program,
             "scorecard": scorecard,
-            "outline": services.scorecard_outline(scorecard),
+            "outline": selectors.scorecard_outline(scorecard),
             "versions": versions,
             "draft": next((v for v in versions if v.is_editable), None),
             "published": next(
                 (v for v in versions if v.status == ScorecardStatus.PUBLISHED), None
             ),
             "next_version": versions[0].version + 1,
-            "history": services.scorecard_history(
+            "history": selectors.scorecard_history(
                 program=program, channel_id=scorecard.channel_id
             ),
             "can_edit": _can_edit(program),
@@ -208,7 +209,7 @@ def scorecard_preview(request, code, pk):
         {
             "program": program,
             "scorecard": scorecard,
-            "ms_form": services.ms_form(services.scorecard_outline(scorecard)),
+            "ms_form": selectors.ms_form(selectors.scorecard_outline(scorecard)),
         },
     )
 
@@ -240,8 +241,8 @@ def _edit_context(program, scorecard, **extra) -> dict:
     return {
         "program": program,
         "scorecard": scorecard,
-        "outline": services.scorecard_outline(scorecard),
-        "problems": services.scorecard_problems(scorecard),
+        "outline": selectors.scorecard_outline(scorecard),
+        "problems": selectors.scorecard_problems(scorecard),
         **extra,
     }
 

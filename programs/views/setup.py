@@ -2,7 +2,6 @@
 and new programs from a preset."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mysteryshop.site import site_parts
-from programs import services
 from programs.access import EDIT_RULES, get_program_for
 from programs.forms.setup import (
     CategoryForm,
@@ -35,18 +33,15 @@ from programs.forms.setup import (
     table_formset,
 )
 from programs.models import (
-    Agent,
-    CoachingRule,
     Membership,
     Organization,
     Program,
     Raci,
-    RetentionRule,
     Role,
-    Scenario,
-    Scorecard,
-    Team,
 )
+from programs.selectors.setup import AUDIT_LIMIT, audit_entries
+from programs.services import people as people_services
+from programs.services import setup as services
 
 
 @dataclass(frozen=True)
@@ -225,7 +220,9 @@ def member_list(request, code):
             raise PermissionDenied
         if form.is_valid():
             try:
-                membership, created = services.membership_add(program=program, **form.cleaned_data)
+                membership, created = people_services.membership_add(
+                    program=program, **form.cleaned_data
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     for error in errors:
@@ -292,7 +289,7 @@ def member_update(request, code, pk):
     membership = get_object_or_404(Membership, program=program, pk=pk)
     if request.POST.get("action") == "remove":
         try:
-            services.membership_remove(membership=membership)
+            people_services.membership_remove(membership=membership)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -308,102 +305,6 @@ def member_update(request, code, pk):
 
 
 # --- Audit trail ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Audited:
-    model: type
-    key: str
-    label: str
-    describe: object  # historical row -> str, without further queries
-    related: tuple[str, ...] = ()
-
-
-AUDITED = [
-    Audited(Program, "id", gettext_lazy("Program rules"), lambda r: r.name),
-    Audited(
-        Membership,
-        "program_id",
-        gettext_lazy("Membership"),
-        lambda r: f"{r.user} · {r.get_role_display()}",
-        ("user",),
-    ),
-    Audited(
-        RetentionRule,
-        "program_id",
-        gettext_lazy("Retention"),
-        lambda r: f"{r.get_record_type_display()}: {r.years}",
-    ),
-    Audited(
-        Scorecard, "program_id", gettext_lazy("Scorecard"), lambda r: f"{r.name} v{r.version}"
-    ),
-    Audited(Scenario, "program_id", gettext_lazy("Scenario"), lambda r: r.title),
-    Audited(CoachingRule, "program_id", gettext_lazy("Coaching rule"), lambda r: r.name),
-    Audited(Team, "program_id", gettext_lazy("Team"), lambda r: r.name),
-    Audited(Agent, "program_id", gettext_lazy("Agent"), lambda r: f"{r.name} ({r.employee_id})"),
-]
-AUDIT_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    when: object
-    who: object
-    kind: str
-    action: str
-    obj: str
-    changes: list[tuple[str, object, object]]
-
-
-def _iso(value):
-    """Dates in the audit trail as everywhere else: ISO, in every language."""
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, date):
-        return f"{value:%Y-%m-%d}"
-    return value
-
-
-def audit_entries(program: Program, *, limit: int = AUDIT_LIMIT) -> list[AuditEntry]:
-    """The latest changes to the program's audited records, newest first.
-
-    One query per record type, whatever the number of changes; diffs are
-    computed in memory between consecutive versions of the same object.
-    """
-    actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
-    entries: list[AuditEntry] = []
-    for audited in AUDITED:
-        model = audited.model
-        m2m = [f.name for f in model._meta.many_to_many]
-        rows = list(
-            model.history.filter(**{audited.key: program.pk})
-            .select_related("history_user", *audited.related)
-            .order_by("-history_date", "-history_id")[:limit]
-        )
-        rows.reverse()  # oldest first, so each row can be diffed with the one before
-        previous = {}
-        for row in rows:
-            old = previous.get(row.id)
-            changes = []
-            if old is not None:
-                delta = row.diff_against(old, excluded_fields=m2m)
-                changes = [
-                    (str(model._meta.get_field(c.field).verbose_name), _iso(c.old), _iso(c.new))
-                    for c in delta.changes
-                ]
-            previous[row.id] = row
-            entries.append(
-                AuditEntry(
-                    when=row.history_date,
-                    who=row.history_user,
-                    kind=str(audited.label),
-                    action=actions.get(row.history_type, row.history_type),
-                    obj=audited.describe(row),
-                    changes=changes,
-                )
-            )
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries[:limit]
 
 
 @login_required

@@ -22,9 +22,9 @@ from followup.models import (
 )
 from notifications.models import Kind
 from notifications.services import members, notify, notify_each
-from programs.calendar import add_working_days
 from programs.models import Program, Role, User
 from programs.months import add_months
+from programs.workdays import add_working_days
 from reporting.dates import report_due_day
 from reporting.services.reports import current_report, first_report_month
 from sampling.models import ContactImport, PlannedShop, PlanStatus, SamplePlan, ShopStatus

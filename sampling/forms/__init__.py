@@ -2,7 +2,6 @@
 
 from sampling.forms.imports import (
     MAX_UPLOAD_MB,
-    NOT_CONTACT_DATA,
     ContactImportForm,
     ImportMappingForm,
     MonthField,
@@ -14,7 +13,6 @@ from sampling.forms.plans import PlanGenerateForm, ShopReassignForm, ShopResched
 
 __all__ = [
     "MAX_UPLOAD_MB",
-    "NOT_CONTACT_DATA",
     "ContactImportForm",
     "ImportMappingForm",
     "MonthField",

@@ -1,15 +1,14 @@
 """Forms of the contact data pages: the upload, reason resolution, mappings."""
 
-import codecs
 from datetime import date
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mysteryshop.uploads import xlsx_problem
+from mysteryshop.uploads import SAMPLE_BYTES, FileRejected, sniff, xlsx_problem
 from programs.models import ContactReason
-from sampling.importer import SAMPLE_BYTES, XLSX_MAGIC, XLSX_MAX_UNCOMPRESSED
+from sampling.importer import XLSX_MAX_UNCOMPRESSED
 
 MAX_UPLOAD_MB = 200
 
@@ -94,35 +93,18 @@ class ContactImportForm(forms.Form):
         return upload
 
 
-# First bytes of files that are surely not contact data (the name does not count).
-NOT_CONTACT_DATA = (
-    b"\x89PNG",
-    b"\xff\xd8\xff",  # JPEG
-    b"GIF8",
-    b"%PDF",
-    b"\x1f\x8b",  # gzip
-    b"Rar!",
-    b"7z\xbc\xaf",
-)
-
-
 def upload_problem(upload) -> str:
     """Why an uploaded contact file is refused by its content ("" when it may be
     imported); the import reads the rest of it."""
     upload.seek(0)
     head = upload.read(SAMPLE_BYTES)
     upload.seek(0)
-    if head.startswith(XLSX_MAGIC):
+    try:
+        kind = sniff(head)
+    except FileRejected as exc:
+        return exc.message
+    if kind == "xlsx":
         return xlsx_problem(upload, max_uncompressed=XLSX_MAX_UNCOMPRESSED) or ""
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return _("This is an old Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV UTF-8.")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _("This is UTF-16 text: save it as CSV UTF-8 and upload it again.")
-    if head.startswith(NOT_CONTACT_DATA) or b"\x00" in head:
-        return _(
-            "This is not a CSV or XLSX file: its content is binary (an image, a PDF, an "
-            "archive…), whatever its name says."
-        )
     return ""
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from programs import calendar as program_calendar
+from programs import workdays
 from programs.models import (
     Area,
     ContactReason,
@@ -76,7 +76,7 @@ def previous_month(month: date) -> date:
 def closed_days(program: Program, month: date) -> set[date]:
     """Public holidays (when the program skips them) and closures of the month."""
     last = scheduling.month_days(month)[-1]
-    return program_calendar.closed_days(program, month.replace(day=1), last)
+    return workdays.closed_days(program, month.replace(day=1), last)
 
 
 def shoppers_of(program: Program) -> list[User]:

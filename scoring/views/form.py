@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import get_program_for
 from programs.models import Parameter, Program, Role
-from programs.scorecards import MsLine, ScorecardOutline, ms_form, scorecard_outline
+from programs.selectors.scorecards import MsLine, ScorecardOutline, ms_form, scorecard_outline
 from sampling.models import PlannedShop
 from scoring import services
 from scoring.forms.form import EvidenceForm, NotExecutedForm, ShopForm

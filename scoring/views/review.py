@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from programs.access import get_program_for
 from programs.models import Role
-from programs.scorecards import ms_form
+from programs.selectors.scorecards import ms_form
 from scoring import selectors, services
 from scoring.exports import shops_xlsx
 from scoring.filters import DEFAULT_SORT, SORT_COLUMNS, SORTS, ShopFilter, sort_shops

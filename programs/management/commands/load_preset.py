@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from programs.models import Organization, Program
 from programs.presets import PRESETS
-from programs.services import preset_load
+from programs.services.setup import preset_load
 
 
 class Command(BaseCommand):

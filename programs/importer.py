@@ -11,15 +11,13 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
-from mysteryshop.uploads import xlsx_problem
+from mysteryshop.uploads import SAMPLE_BYTES, FileRejected, sniff, text_encoding, xlsx_problem
 from programs.models import Agent, Area, Channel, Program, Team
 
 COLUMNS: tuple[str, ...] = (
@@ -41,8 +39,6 @@ XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_SHOWN_ERRORS = 100
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 
-XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Control characters never found in a text file; their presence means binary data.
 BINARY_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,15 +92,6 @@ class ImportResult:
         return max(0, len(self.errors) - MAX_SHOWN_ERRORS)
 
 
-class FileRejected(Exception):
-    """The file cannot be read as a table of agents at all."""
-
-    def __init__(self, message: str, details: Iterable[str] = ()):
-        super().__init__(message)
-        self.message = message
-        self.details = list(details)
-
-
 @dataclass
 class _AgentPlan:
     row: int
@@ -121,53 +108,10 @@ class _AgentPlan:
         return self.fields_changed or self.channels_changed
 
 
-def agents_import(*, program: Program, file, user=None) -> ImportResult:
-    """Import agents from an uploaded CSV or XLSX `file` into `program`.
-
-    Validates every row first; when any row (or the file itself) is wrong,
-    returns the errors and saves nothing. Otherwise, in one transaction,
-    creates the new areas and teams the file names, creates new agents and
-    updates existing ones (matched by employee id); unchanged agents are not
-    touched, so their history stays clean. `user` is recorded in the history.
-    """
-    result = ImportResult(file_name=getattr(file, "name", "") or "")
-    try:
-        table = _read_table(file, result)
-        header_positions = _check_header(table[0] if table else [])
-    except FileRejected as exc:
-        result.file_error = exc.message
-        result.file_error_details = exc.details
-        return result
-
-    rows = _data_rows(table, header_positions, result)
-    if not rows and not result.errors:
-        result.file_error = _("The file has a header but no agent rows.")
-        return result
-    plans, new_teams, new_areas = _validate(program, rows, result)
-    if not result.ok:
-        result.errors.sort(key=lambda e: (e.row, _column_order(e.column)))
-        return result
-    try:
-        _write(program, plans, new_teams, new_areas, user=user, file_name=result.file_name)
-    except IntegrityError:
-        # Someone else created the same team, area or agent meanwhile.
-        result.file_error = _(
-            "The program's people changed while the file was being imported, so nothing "
-            "was saved. Import the file again."
-        )
-        return result
-    result.agents_created = sum(1 for p in plans if p.is_new)
-    result.agents_updated = sum(1 for p in plans if not p.is_new and p.changed)
-    result.agents_unchanged = sum(1 for p in plans if not p.is_new and not p.changed)
-    result.teams_created = len(new_teams)
-    result.areas_created = len(new_areas)
-    return result
-
-
 # --- Reading the file --------------------------------------------------------
 
 
-def _read_table(file, result: ImportResult) -> list[list[str]]:
+def read_table(file, result: ImportResult) -> list[list[str]]:
     """The file's cells as text, one list per row, the header first."""
     name = result.file_name
     if not name.lower().endswith(ALLOWED_EXTENSIONS):
@@ -182,16 +126,9 @@ def _read_table(file, result: ImportResult) -> list[list[str]]:
             _("The file is larger than %(size)d MB. Split it into smaller files.")
             % {"size": MAX_FILE_BYTES // (1024 * 1024)}
         )
-    if data.startswith(XLSX_SIGNATURE):
+    if sniff(data[:SAMPLE_BYTES]) == "xlsx":
         result.file_format = "XLSX"
         return _read_xlsx(data)
-    if data.startswith(OLE_SIGNATURE):
-        raise FileRejected(
-            _(
-                "The file is an old Excel 97-2003 workbook (.xls). Save it as an Excel "
-                "workbook (.xlsx) or as CSV UTF-8 and upload it again."
-            )
-        )
     if name.lower().endswith(".xlsx"):
         raise FileRejected(
             _(
@@ -205,33 +142,29 @@ def _read_table(file, result: ImportResult) -> list[list[str]]:
     return _read_csv(text)
 
 
+ENCODING_NAMES = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
+
+
 def _decode(data: bytes) -> tuple[str, str]:
-    """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileRejected(_("The file is UTF-16 text. Save it as CSV UTF-8 and upload it again."))
-    not_text = _(
-        "The file is neither CSV text nor an Excel workbook (.xlsx). Upload the agents "
-        "as CSV or XLSX, for example from the template."
-    )
-    if b"\x00" in data:
-        raise FileRejected(not_text)
-    try:
-        text = data.decode("utf-8-sig")
-        encoding = "UTF-8 (BOM)" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise FileRejected(
-                _(
-                    "The characters of the file could not be read: it is neither UTF-8 nor "
-                    "Windows-1252 text. Save it as CSV UTF-8 and upload it again."
-                )
-            ) from None
-        encoding = "Windows-1252"
+    """Text of a CSV file and the name of its encoding: UTF-8 (with or without
+    BOM), else Windows-1252."""
+    encoding = text_encoding(lambda: [data])
+    if encoding is None:
+        raise FileRejected(
+            _(
+                "The characters of the file could not be read: it is neither UTF-8 nor "
+                "Windows-1252 text. Save it as CSV UTF-8 and upload it again."
+            )
+        )
+    text = data.decode(encoding)
     if BINARY_CHARS.search(text):
-        raise FileRejected(not_text)
-    return text, encoding
+        raise FileRejected(
+            _(
+                "The file is neither CSV text nor an Excel workbook (.xlsx). Upload the "
+                "agents as CSV or XLSX, for example from the template."
+            )
+        )
+    return text, ENCODING_NAMES[encoding]
 
 
 def _read_csv(text: str) -> list[list[str]]:
@@ -285,7 +218,7 @@ def _header_name(cell: str) -> str:
     return re.sub(r"[\s-]+", "_", cell.strip().lower())
 
 
-def _check_header(header: list[str]) -> dict[str, int]:
+def check_header(header: list[str]) -> dict[str, int]:
     """Column name -> position; every expected column exactly once, nothing else."""
     names = [_header_name(cell) for cell in header]
     while names and not names[-1]:
@@ -320,7 +253,7 @@ def _check_header(header: list[str]) -> dict[str, int]:
     return {name: position for position, name in enumerate(names)}
 
 
-def _data_rows(
+def data_rows(
     table: list[list[str]], positions: dict[str, int], result: ImportResult
 ) -> list[tuple[int, dict[str, str]]]:
     """(row number, {column: text}) for every non-blank row after the header."""
@@ -350,7 +283,7 @@ def _data_rows(
 # --- Validating --------------------------------------------------------------
 
 
-def _column_order(column: str) -> int:
+def column_order(column: str) -> int:
     return COLUMNS.index(column) if column in COLUMNS else -1
 
 
@@ -414,7 +347,7 @@ def _new_groups(rows, code_column: str, name_column: str, existing: dict, model,
     return {key: obj for key, (_row, obj) in created.items()}
 
 
-def _validate(program: Program, rows, result: ImportResult):
+def validate(program: Program, rows, result: ImportResult):
     """Build the agents, teams and areas of the file without saving anything."""
     teams = {t.code.lower(): t for t in Team.objects.filter(program=program)}
     areas = {a.code.lower(): a for a in Area.objects.filter(program=program)}
@@ -563,33 +496,6 @@ def _agent_fields(agent: Agent) -> tuple:
 
 
 # --- Writing -----------------------------------------------------------------
-
-
-@transaction.atomic
-def _write(program, plans, new_teams, new_areas, *, user, file_name):
-    # History keeps at most 100 characters of a change reason.
-    reason = (_("Imported from %(file)s") % {"file": file_name})[:100]
-    for area in new_areas.values():
-        area.program = program
-        area.save()
-    areas = {a.code.lower(): a for a in Area.objects.filter(program=program)}
-    for team in new_teams.values():
-        team.program = program
-        team.area = areas.get(team._area_key)
-        team._history_user = user
-        team._change_reason = reason
-        team.save()
-    teams = {t.code.lower(): t for t in Team.objects.filter(program=program)}
-    for plan in plans:
-        agent = plan.agent
-        agent._history_user = user
-        agent._change_reason = reason
-        if plan.fields_changed:
-            agent.team = teams[plan.team_key]
-            agent.area = areas.get(plan.area_key)
-            agent.save()
-        if plan.channels_changed and (plan.channel_ids or not plan.is_new):
-            agent.channels.set(plan.channel_ids)
 
 
 # --- The template ------------------------------------------------------------

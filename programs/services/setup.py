@@ -1,4 +1,4 @@
-"""Writes of the programs app: presets, scorecard versions, memberships.
+"""Writes of the program set-up: programs from presets, formsets of its tables.
 
 Keyword-only, typed, atomic; views, commands and tests all call these.
 """
@@ -27,7 +27,7 @@ from programs.models import (
     User,
 )
 from programs.presets import PRESETS
-from programs.scorecards import scorecard_publish
+from programs.services.scorecards import scorecard_publish
 
 
 @transaction.atomic
@@ -123,41 +123,6 @@ def program_create_from_preset(
     program = preset_load(key=preset, organization=organization, code=code, name=name, user=user)
     Membership.objects.create(user=user, program=program, role=Role.MANAGER)
     return program
-
-
-@transaction.atomic
-def membership_add(
-    *, program: Program, email: str, full_name: str, role: str, raci: str = ""
-) -> tuple[Membership, bool]:
-    """Give `email` a role in the program, creating the account if needed.
-
-    Returns (membership, account_created). A new account has no usable
-    password; the caller sends the person a link to set one.
-    """
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        if not full_name.strip():
-            raise ValidationError(
-                {"full_name": _("This person has no account yet: give their full name.")}
-            )
-        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
-    if Membership.objects.filter(user=user, program=program, role=role).exists():
-        raise ValidationError({"role": _("This person already has this role in the program.")})
-    membership = Membership.objects.create(user=user, program=program, role=role, raci=raci)
-    return membership, created
-
-
-def membership_remove(*, membership: Membership) -> None:
-    """Take a role away; the last manager of a program cannot be removed."""
-    if (
-        membership.role == Role.MANAGER
-        and not Membership.objects.filter(program=membership.program_id, role=Role.MANAGER)
-        .exclude(pk=membership.pk)
-        .exists()
-    ):
-        raise ValidationError(_("A program needs at least one manager."))
-    membership.delete()
 
 
 def formset_save(formset) -> None:
