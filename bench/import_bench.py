@@ -2,7 +2,7 @@
 
     python bench/import_bench.py [--rows 1000000] [--xlsx-rows 100000]
 
-Generates a realistic month (sampling.export_data: the day curve, Indonesian
+Generates a realistic month (devdata.exports: the day curve, Indonesian
 labels, a status column, reasons spelled three ways), then times, each in a
 fresh process so that peak memory is its own:
 
@@ -63,9 +63,10 @@ def run_setup(path: str, media: str) -> dict:
     from django.core.management import call_command
     from django.db import transaction
 
+    from devdata import exports as export_data
     from programs.models import Organization, User
     from programs.services.setup import preset_load
-    from sampling import export_data, services
+    from sampling import services
     from sampling.models import ContactImport
     from sampling.services import mappings
 
@@ -168,7 +169,7 @@ def measure(which: str, path, media: str) -> dict:
 
 def generate(folder: Path, rows: int, style: str) -> Path:
     """`rows` contacts of the benchmark month as `style` exports them."""
-    from sampling import export_data
+    from devdata import exports as export_data
 
     profile = export_data.Profile(
         time_zone="Asia/Jakarta",

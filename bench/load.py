@@ -85,8 +85,8 @@ def make_targets(n: int, path: str) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.urls import reverse
 
+    from devdata.bench import BENCH_DOMAIN, bench_programs
     from programs.models import Role, User
-    from reporting.benchdata import BENCH_DOMAIN, bench_programs
     from scoring.models import Shop, ShopState
 
     programs = list(bench_programs().order_by("pk"))

@@ -294,8 +294,8 @@ def main() -> int:
 
 def bench_users() -> dict:
     """The bench user of each persona role (ROLE_USERS)."""
+    from devdata.bench import BENCH_DOMAIN
     from programs.models import User
-    from reporting.benchdata import BENCH_DOMAIN
 
     return {role: User.objects.get(email=f"{local}@{BENCH_DOMAIN}") for role, local in ROLE_USERS}
 

@@ -1,5 +1,5 @@
 """Synthetic month-N-1 contact counts for plan tests."""
 
-from sampling.stats_data import synthetic_contact_month as contact_month
+from devdata.traffic import synthetic_contact_month as contact_month
 
 __all__ = ["contact_month"]

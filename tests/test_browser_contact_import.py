@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from devdata import exports as export_data
 from programs.models import Role
-from sampling import export_data
 from sampling.models import ContactImport, ImportMapping, ImportStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

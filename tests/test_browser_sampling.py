@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from programs.models import Role
-from sampling.demo_data import HEADER, program_sample
 from sampling.models import PlannedShop, PlanStatus, SamplePlan
+from sampling.sample_file import HEADER, program_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from programs.models import Area, Role
-from sampling.demo_data import program_sample
 from sampling.models import ContactImport, ContactStat, ImportStatus, SamplePlan
+from sampling.sample_file import program_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

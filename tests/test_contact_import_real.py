@@ -3,7 +3,7 @@
 Windows-1252, tabs and BOM, Excel serials and date cells, a channel the
 program lacks, reasons spelled three ways, Telkom's complaint split.
 
-Files come from the one realistic generator (sampling.export_data)."""
+Files come from the one realistic generator (devdata.exports)."""
 
 from collections import Counter
 from datetime import date
@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.utils import translation
 
+from devdata import exports as export_data
 from programs.models import Role
-from sampling import export_data, importer, services
+from sampling import importer, services
 from sampling.models import ContactImport, ContactStat, ImportMapping, ImportStatus
 from sampling.services import mappings
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from programs.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
+from devdata.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
 from programs.models import Agent, Membership, Program, Role, Scenario, User
 from programs.months import add_months
 from reporting.models import MonthlyReport, ReportStatus

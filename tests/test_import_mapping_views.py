@@ -8,8 +8,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from devdata import exports as export_data
 from programs.models import Role
-from sampling import export_data, services
+from sampling import services
 from sampling.models import ContactImport, ImportMapping, ImportStatus
 from tests.querycount import assert_same_query_count, page_queries
 from tests.sampling_data import contact_month

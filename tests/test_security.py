@@ -407,10 +407,10 @@ DIRECT_WRITERS = {
     "programs/importer.py": "the agents template: fixed examples and the program's codes",
     "sampling/importer.py": "the workbook read to CSV (not for people); the error list "
     "escapes the file's values as spreadsheets.safe_cell does",
-    "sampling/export_data.py": "generated test and benchmark exports, meant to be imported",
+    "devdata/exports.py": "generated test and benchmark exports, meant to be imported",
     "sampling/views/imports.py": "the sample contact file, meant to be imported again",
-    "sampling/demo_data.py": "generated demo and benchmark data",
-    "reporting/benchdata.py": "generated benchmark data (manage.py seed_bench)",
+    "sampling/sample_file.py": "generated demo and benchmark data",
+    "devdata/bench.py": "generated benchmark data (manage.py seed_bench)",
 }
 
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.pages import PROGRAM, bench_users, pages_to_measure
+from devdata import bench as benchdata
 from programs.models import Program
-from reporting import benchdata
 from reporting.models import MonthlyReport, ReportStatus
 from scoring.models import Shop, ShopState
 from tests.querycount import assert_same_query_count, page_queries

@@ -1,6 +1,8 @@
 """Writes of the follow-up app: defects and follow-up items from finalized
 shops, acknowledgement, session logs."""
 
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +25,91 @@ def _routing(shop: Shop) -> tuple[Team | None, User | None]:
     return team, (team.team_leader if team else None)
 
 
+def is_defect(value: str, *, scale: bool) -> bool:
+    """A defect is a not-met answer, or the lowest point of a scale."""
+    return value == engine.NOT_MET or (scale and value == "0")
+
+
+def fired_rules(shop: Shop, rules: list[CoachingRule]) -> list[CoachingRule]:
+    """The coaching rules (TLK-5.5) the finalized shop's scores call for, in order."""
+    sections = {k: Decimal(v) if v is not None else None for k, v in shop.section_scores.items()}
+    return [
+        rule
+        for rule in rules
+        if rule.matches(
+            section_scores=sections,
+            shop_score=shop.score,
+            has_critical_error=bool(shop.critical_failures),
+            target=shop.program.target_score,
+        )
+    ]
+
+
+def new_defect(shop: Shop, answer, *, team, team_leader_id, critical_type: str, due_on) -> Defect:
+    """The (unsaved) defect of a failing answer, routed to the agent's team leader."""
+    return Defect(
+        program=shop.program,
+        shop=shop,
+        parameter_id=answer.parameter_id,
+        agent_id=shop.agent_id,
+        team=team,
+        team_leader_id=team_leader_id,
+        nonconformity=answer.nonconformity,
+        correct_solution=answer.correct_solution,
+        critical_type=critical_type,
+        due_on=due_on,
+    )
+
+
+def new_follow_up(shop: Shop, rule: CoachingRule, *, team_leader_id, due_on) -> FollowUp:
+    """The (unsaved) follow-up item a fired coaching rule asks of the team leader."""
+    return FollowUp(
+        program=shop.program,
+        shop=shop,
+        rule=rule,
+        agent_id=shop.agent_id,
+        team_leader_id=team_leader_id,
+        kind=rule.action,
+        due_on=due_on,
+    )
+
+
+def follow_up_drafts(
+    shop: Shop,
+    answers: list,
+    *,
+    specs: dict[int, engine.ParameterSpec],
+    rules: list[CoachingRule],
+    team: Team | None,
+    due_after: Callable[[date, int], date],
+) -> tuple[list[Defect], list[FollowUp]]:
+    """The defects and follow-up items a finalized shop calls for, unsaved, for
+    bulk creation of many shops at once (the benchmark data): the same rules as
+    shop_follow_up. `specs` are the scorecard's parameters by id, `rules` the
+    program's active coaching rules in order, `due_after(day, n)` the day n
+    working days after `day`."""
+    program = shop.program
+    leader_id = team.team_leader_id if team else None
+    day = timezone.localdate(shop.finalized_at, program.zone)
+    defects = [
+        new_defect(
+            shop,
+            answer,
+            team=team,
+            team_leader_id=leader_id,
+            critical_type=specs[answer.parameter_id].critical_type,
+            due_on=due_after(day, program.defect_ack_days),
+        )
+        for answer in answers
+        if is_defect(answer.value, scale=specs[answer.parameter_id].scale_max is not None)
+    ]
+    items = [
+        new_follow_up(shop, rule, team_leader_id=leader_id, due_on=due_after(day, rule.due_days))
+        for rule in fired_rules(shop, rules)
+    ]
+    return defects, items
+
+
 @transaction.atomic
 def shop_follow_up(*, shop: Shop) -> tuple[list[Defect], list[FollowUp]]:
     """Bring a finalized shop's defects and follow-up items in line with its
@@ -39,25 +126,22 @@ def shop_follow_up(*, shop: Shop) -> tuple[list[Defect], list[FollowUp]]:
     failing = {
         a.parameter_id: a
         for a in answers
-        if a.value == engine.NOT_MET or (a.parameter.answer_type == "scale" and a.value == "0")
+        if is_defect(a.value, scale=a.parameter.answer_type == "scale")
     }
     existing = {d.parameter_id: d for d in Defect.objects.select_for_update().filter(shop=shop)}
     defects = []
     for parameter_id, answer in failing.items():
         defect = existing.get(parameter_id)
         if defect is None:
-            defect = Defect.objects.create(
-                program=program,
-                shop=shop,
-                parameter_id=parameter_id,
-                agent_id=shop.agent_id,
+            defect = new_defect(
+                shop,
+                answer,
                 team=team,
-                team_leader=team_leader,
-                nonconformity=answer.nonconformity,
-                correct_solution=answer.correct_solution,
+                team_leader_id=team_leader.pk if team_leader else None,
                 critical_type=answer.parameter.critical_type,
                 due_on=due,
             )
+            defect.save()
         elif defect.status == DefectStatus.WITHDRAWN:
             defect.status = DefectStatus.OPEN
             defect.nonconformity = answer.nonconformity
@@ -69,26 +153,20 @@ def shop_follow_up(*, shop: Shop) -> tuple[list[Defect], list[FollowUp]]:
             defect.status = DefectStatus.WITHDRAWN
             defect.save()
 
-    sections = {k: Decimal(v) if v is not None else None for k, v in shop.section_scores.items()}
+    rules = list(CoachingRule.objects.filter(program=program, is_active=True).order_by("order"))
+    fired = {rule.pk for rule in fired_rules(shop, rules)}
     items = []
-    for rule in CoachingRule.objects.filter(program=program, is_active=True).order_by("order"):
-        fires = rule.matches(
-            section_scores=sections,
-            shop_score=shop.score,
-            has_critical_error=bool(shop.critical_failures),
-            target=program.target_score,
-        )
+    for rule in rules:
+        fires = rule.pk in fired
         item = FollowUp.objects.filter(shop=shop, rule=rule).first()
         if fires and item is None:
-            item = FollowUp.objects.create(
-                program=program,
-                shop=shop,
-                rule=rule,
-                agent_id=shop.agent_id,
-                team_leader=team_leader,
-                kind=rule.action,
+            item = new_follow_up(
+                shop,
+                rule,
+                team_leader_id=team_leader.pk if team_leader else None,
                 due_on=add_working_days(program, today, rule.due_days),
             )
+            item.save()
         elif not fires and item is not None and item.status == FollowUpStatus.OPEN:
             item.delete()  # a corrected score no longer calls for it
             item = None

@@ -17,10 +17,10 @@ from programs.access import EDIT_LIBRARY, get_program_for
 from programs.models import Role
 from programs.months import add_months, month_from_url
 from sampling import importer, selectors, services
-from sampling.demo_data import HEADER, program_sample
 from sampling.forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
 from sampling.importer import HEADER_ALIASES, OPTIONAL, REQUIRED
 from sampling.models import ContactImport, ImportMapping
+from sampling.sample_file import HEADER, program_sample
 from sampling.services import mappings
 
 # Who works with contact data: the analyst (PIC) and the manager.

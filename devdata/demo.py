@@ -19,6 +19,7 @@ from programs.models import (
     Team,
     User,
 )
+from programs.services.people import membership_add
 from programs.services.setup import preset_load
 
 DEMO_PASSWORD = "demo-mysteryshop"
@@ -89,9 +90,12 @@ def demo_load() -> list[Program]:
             program = preset_load(key=preset, organization=organization, code=code)
         programs.append(program)
         for demo in [*DEMO_USERS, *EXTRA_USERS]:
-            Membership.objects.get_or_create(
+            if not Membership.objects.filter(
                 user=users[demo.email], program=program, role=demo.role
-            )
+            ).exists():
+                membership_add(
+                    program=program, email=demo.email, full_name=demo.full_name, role=demo.role
+                )
         _demo_people(program, users)
         _demo_scenarios(program)
     return programs
@@ -110,7 +114,7 @@ def _demo_user(demo: DemoUser) -> User:
 
 
 def _demo_people(program: Program, users: dict[str, User]) -> None:
-    # The areas of the demo's contact data (sampling.demo_data), so a program that
+    # The areas of the demo's contact data (sampling.sample_file), so a program that
     # picks its top reasons per area (TLK-5.1.2) plans each of them.
     for code, name in [("bandung", "Bandung"), ("surabaya", "Surabaya")]:
         Area.objects.get_or_create(program=program, code=code, defaults={"name": name})

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from programs.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
+from devdata.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):

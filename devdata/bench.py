@@ -11,8 +11,8 @@ monthly figures), bulk_create in batches for everything counted in thousands.
 Where the rows come from:
 - programs: `programs.services.setup.preset_load` (both presets, then copies);
 - contact data of each month: synthetic per-hour counts
-  (`sampling.stats_data.synthetic_contact_month`, the plan tests' month); the last full
-  month instead streams a generated CSV of `contacts` rows (sampling.demo_data)
+  (`devdata.traffic.synthetic_contact_month`, the plan tests' month); the last full
+  month instead streams a generated CSV of `contacts` rows (sampling.sample_file)
   through the real importer (`sampling.services.contact_import_process`), so
   the million-row month is parsed, validated and aggregated as an upload is;
 - plans: `sampling.services.plan_generate` + `plan_approve` (re-tests asked by
@@ -42,7 +42,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -52,6 +51,8 @@ from django.db import connection, transaction
 from django.db.models import FileField
 from django.utils import timezone
 
+from devdata.demo import _demo_scenarios
+from devdata.traffic import synthetic_contact_month
 from followup.models import (
     ActionStatus,
     Attendee,
@@ -70,7 +71,7 @@ from followup.models import (
     SessionKind,
     SessionStatus,
 )
-from programs.demo import _demo_scenarios
+from followup.services.defects import follow_up_drafts
 from programs.models import (
     Agent,
     Area,
@@ -95,7 +96,6 @@ from reporting.selectors.reports import monthly_figures
 from reporting.services.reports import report_due_at
 from reporting.snapshot import dump
 from sampling import services as sampling
-from sampling.demo_data import HEADER, program_sample
 from sampling.models import (
     ContactImport,
     ContactStat,
@@ -104,7 +104,7 @@ from sampling.models import (
     SamplePlan,
     ShopStatus,
 )
-from sampling.stats_data import synthetic_contact_month
+from sampling.sample_file import HEADER, program_sample
 from scoring import engine
 from scoring.models import (
     Answer,
@@ -741,82 +741,57 @@ def _month_shops(
 
 
 def _follow_up(ctx: ProgramContext, finals: list[Shop], answers: list[Answer]) -> tuple[int, int]:
-    """Defects and follow-up items as followup.services.defects.shop_follow_up makes them."""
+    """Defects and follow-up items as followup.services.defects makes them
+    (follow_up_drafts: the same routing and coaching rules), then acknowledged
+    and held as the months went by."""
     program, rng = ctx.program, ctx.rng
-    critical = {s.id: s.critical_type for specs in ctx.specs.values() for s in specs}
+    specs = {s.id: s for specs in ctx.specs.values() for s in specs}
     by_shop: dict[int, list[Answer]] = {}
     for a in answers:
         by_shop.setdefault(a.shop_id, []).append(a)
     defects, items = [], []
     month_start = ctx.today.replace(day=1)
     for shop in finals:
+        shop.program = program
         team = ctx.agent_team.get(shop.agent_id) if shop.agent_id else None
-        leader_id = team.team_leader_id if team else None
+        shop_defects, shop_items = follow_up_drafts(
+            shop,
+            by_shop.get(shop.pk, []),
+            specs=specs,
+            rules=ctx.rules,
+            team=team,
+            due_after=ctx.working_days_after,
+        )
         finalized_day = timezone.localdate(shop.finalized_at, program.zone)
         recent = finalized_day >= month_start - timedelta(days=10)
-        for a in by_shop.get(shop.pk, []):
-            if a.value not in (engine.NOT_MET, "0"):
-                continue
+        for defect in shop_defects:
             acknowledged = not recent or rng.random() < 0.5
             ack_at = shop.finalized_at + timedelta(hours=rng.randint(6, 72))
             if ack_at > ctx.now:
                 acknowledged = False
-            defects.append(
-                Defect(
-                    program=program,
-                    shop=shop,
-                    parameter_id=a.parameter_id,
-                    agent_id=shop.agent_id,
-                    team=team,
-                    team_leader_id=leader_id,
-                    nonconformity=a.nonconformity,
-                    correct_solution=a.correct_solution,
-                    critical_type=critical.get(a.parameter_id, ""),
-                    status=DefectStatus.ACKNOWLEDGED if acknowledged else DefectStatus.OPEN,
-                    due_on=ctx.working_days_after(finalized_day, program.defect_ack_days),
-                    acknowledged_at=ack_at if acknowledged else None,
-                    acknowledged_by_id=leader_id if acknowledged else None,
-                    comment="Sudah dibahas dengan agent saat briefing." if acknowledged else "",
-                    created_at=shop.finalized_at,
-                )
-            )
-        sections = {
-            k: Decimal(v) if v is not None else None for k, v in shop.section_scores.items()
-        }
-        for rule in ctx.rules:
-            if not rule.matches(
-                section_scores=sections,
-                shop_score=shop.score,
-                has_critical_error=bool(shop.critical_failures),
-                target=program.target_score,
-            ):
-                continue
-            due = ctx.working_days_after(finalized_day, rule.due_days)
-            held = due - timedelta(days=rng.randint(0, 3))
-            done = held < ctx.today and (not recent or rng.random() < 0.4)
-            session = rule.action
-            if session == FollowUpType.COACHING_OR_SGD:
-                session = rng.choice([FollowUpType.COACHING, FollowUpType.SGD])
-            items.append(
-                FollowUp(
-                    program=program,
-                    shop=shop,
-                    rule=rule,
-                    agent_id=shop.agent_id,
-                    team_leader_id=leader_id,
-                    kind=rule.action,
-                    due_on=due,
-                    status=FollowUpStatus.DONE if done else FollowUpStatus.OPEN,
-                    held_on=held if done else None,
-                    session_type=session if done else "",
-                    participants="Agent, team leader" if done else "",
-                    notes="Mendengarkan ulang rekaman dan membahas standar." if done else "",
-                    commitment="Menerapkan standar pada setiap kontak." if done else "",
-                    outcome="Agent memahami dan berkomitmen memperbaiki." if done else "",
-                    retest_requested=done and rng.random() < 0.1,
-                    created_at=shop.finalized_at,
-                )
-            )
+            if acknowledged:
+                defect.status = DefectStatus.ACKNOWLEDGED
+                defect.acknowledged_at = ack_at
+                defect.acknowledged_by_id = defect.team_leader_id
+                defect.comment = "Sudah dibahas dengan agent saat briefing."
+            defect.created_at = shop.finalized_at
+            defects.append(defect)
+        for item in shop_items:
+            held = item.due_on - timedelta(days=rng.randint(0, 3))
+            if held < ctx.today and (not recent or rng.random() < 0.4):
+                session = item.kind
+                if session == FollowUpType.COACHING_OR_SGD:
+                    session = rng.choice([FollowUpType.COACHING, FollowUpType.SGD])
+                item.status = FollowUpStatus.DONE
+                item.held_on = held
+                item.session_type = session
+                item.participants = "Agent, team leader"
+                item.notes = "Mendengarkan ulang rekaman dan membahas standar."
+                item.commitment = "Menerapkan standar pada setiap kontak."
+                item.outcome = "Agent memahami dan berkomitmen memperbaiki."
+                item.retest_requested = rng.random() < 0.1
+            item.created_at = shop.finalized_at
+            items.append(item)
     with _given_times((Defect, "created_at"), (FollowUp, "created_at")):
         Defect.objects.bulk_create(defects, batch_size=BATCH)
         FollowUp.objects.bulk_create(items, batch_size=BATCH)

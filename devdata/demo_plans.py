@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from programs.models import Program, User
 from sampling import services
-from sampling.demo_data import HEADER, program_sample
 from sampling.models import ContactImport, SamplePlan
+from sampling.sample_file import HEADER, program_sample
 
 
 def _sample_file(program: Program, month: date) -> ContentFile:

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from programs.demo import demo_load
+from devdata.bench import Staff, demo_current_month, demo_history
+from devdata.demo import demo_load
+from devdata.demo_plans import demo_plans
 from programs.models import User
-from reporting.benchdata import Staff, demo_current_month, demo_history
-from sampling.demo import demo_plans
 
 
 class Command(BaseCommand):

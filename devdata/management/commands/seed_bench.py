@@ -1,10 +1,10 @@
-"""manage.py seed_bench: years of history for the benchmarks (reporting.benchdata)."""
+"""manage.py seed_bench: years of history for the benchmarks (devdata.bench)."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting import benchdata
+from devdata import bench as benchdata
 
 
 class Command(BaseCommand):
