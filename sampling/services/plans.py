@@ -95,7 +95,9 @@ def shoppers_of(program: Program) -> list[User]:
 def plan_generate(
     *, program: Program, month: date, user: User | None, seed: int | None = None
 ) -> SamplePlan:
-    """Build the month's plan from month N-1's contact data (replacing a draft).
+    """Build the month's plan from month N-1's contact data (replacing a draft),
+    in named steps: the frame, the allocation, the schedule, the shops drawn
+    and placed, their shoppers (re-tests among them).
 
     The same data and seed give the same plan. An approved plan is frozen.
     """
@@ -114,6 +116,55 @@ def plan_generate(
     rng = random.Random(seed)
     notes: list[dict] = []  # codes + values, worded when shown (models.PLAN_NOTES)
 
+    frame = _frame(program, month, source, notes)
+    allocated = _allocation(program, frame)
+    sessions = _schedule(program, frame, allocated, rng)
+
+    if existing:
+        existing.delete()
+    plan = SamplePlan.objects.create(
+        program=program,
+        month=month,
+        contact_import=source,
+        seed=seed,
+        sample_size=program.monthly_sample_size,
+        frame_total=sum(frame.population.values()),
+        frame_per_area=frame.per_area,
+        notes=notes,
+        created_by=user,
+    )
+    strata = _save_strata(plan, allocated)
+    shops = _draw_shops(plan, strata, sessions, frame, rng, notes)
+    shops += _retest_shops(plan, strata, sessions, len(shops), rng)
+    _assign_shoppers(program, shops, notes)
+    bulk_create_with_history(shops, PlannedShop)
+    if notes != plan.notes:
+        plan.notes = notes
+        plan.save(update_fields=["notes"])
+    transaction.on_commit(lambda: plan_generated.send(sender=SamplePlan, plan=plan, user=user))
+    return plan
+
+
+@dataclass
+class _Frame:
+    """The sampling frame: the contacts of the top reasons (per area when the
+    program asks for it) in the bands that can be sampled, and when shops can run."""
+
+    per_area: bool
+    area_order: dict
+    reasons: dict[int, ContactReason]
+    bands: list[TimeBand]
+    slots: list[scheduling.Slot]
+    busy: set
+    days: list[date]
+    population: Counter  # (group, reason id, band id) -> contacts
+    channel_mix: dict[tuple, Counter]  # the same key -> contacts per channel
+
+
+def _frame(program: Program, month: date, source, notes: list[dict]) -> _Frame:
+    """Step 1: month N-1's contacts by reason, channel, weekday and hour (and
+    area), the top N reasons of each group, the bands whose slots are not all
+    high-traffic on the execution days, and the population of each stratum."""
     columns = ["reason_id", "channel_id", "weekday", "hour"]
     if program.top_reasons_per_area:
         columns.append("area")
@@ -201,8 +252,24 @@ def plan_generate(
                 "share": f"{100 * n / frame_all:.1f}",
             }
         )
+    return _Frame(
+        per_area=per_area,
+        area_order=area_order,
+        reasons=reasons,
+        bands=bands,
+        slots=sched_slots,
+        busy=busy,
+        days=days,
+        population=population,
+        channel_mix=channel_mix,
+    )
 
-    band_order = {b.pk: i for i, b in enumerate(bands)}
+
+def _allocation(program: Program, frame: _Frame) -> list:
+    """Step 2: the monthly sample spread over the strata in proportion to their
+    contacts (PGD-4.5), at least `min_shops_per_band` in every band."""
+    band_order = {b.pk: i for i, b in enumerate(frame.bands)}
+    reasons = frame.reasons
     strata_in = [
         allocation.Stratum(
             reason=scheduling.key(reason_id),
@@ -210,24 +277,27 @@ def plan_generate(
             population=n,
             # A program-wide frame keeps its key; a per-area one sorts by area first.
             order=(
-                (area_order[group], reasons[reason_id].name, band_order[band_id])
-                if per_area
+                (frame.area_order[group], reasons[reason_id].name, band_order[band_id])
+                if frame.per_area
                 else (reasons[reason_id].name, band_order[band_id])
             ),
             area="" if group is None else str(group),
         )
-        for (group, reason_id, band_id), n in population.items()
+        for (group, reason_id, band_id), n in frame.population.items()
     ]
     strata_in.sort(key=lambda s: s.order)
     try:
-        allocated = allocation.allocate(
+        return allocation.allocate(
             strata_in, program.monthly_sample_size, min_per_band=program.min_shops_per_band
         )
     except allocation.AllocationError as exc:
         raise ValidationError(str(exc)) from exc
 
-    # Schedule.
-    candidates = scheduling.candidate_sessions(days, sched_slots, set(busy))
+
+def _schedule(program: Program, frame: _Frame, allocated: list, rng: random.Random) -> list:
+    """Step 3: the sessions shops can run in: every low-traffic slot of every
+    execution day, or `sessions_per_week` of them a week (PGD-4.6)."""
+    candidates = scheduling.candidate_sessions(frame.days, frame.slots, set(frame.busy))
     shops_per_band = Counter()
     for a in allocated:
         shops_per_band[a.stratum.band] += a.allocated
@@ -243,22 +313,11 @@ def plan_generate(
         sessions = candidates
     if not sessions:
         raise ValidationError(_("No execution day is left in this month for this program."))
+    return sessions
 
-    # Save the plan and its strata.
-    if existing:
-        existing.delete()
-    plan = SamplePlan.objects.create(
-        program=program,
-        month=month,
-        contact_import=source,
-        seed=seed,
-        sample_size=program.monthly_sample_size,
-        frame_total=sum(population.values()),
-        frame_per_area=per_area,
-        notes=notes,
-        created_by=user,
-    )
-    strata = PlanStratum.objects.bulk_create(
+
+def _save_strata(plan: SamplePlan, allocated: list) -> list[PlanStratum]:
+    return PlanStratum.objects.bulk_create(
         PlanStratum(
             plan=plan,
             area_id=int(a.stratum.area) if a.stratum.area else None,
@@ -274,7 +333,14 @@ def plan_generate(
         for i, a in enumerate(allocated)
     )
 
-    # One shop per allocated seat, in a seeded random order, placed and drawn.
+
+def _draw_shops(
+    plan: SamplePlan, strata, sessions, frame: _Frame, rng: random.Random, notes: list[dict]
+) -> list[PlannedShop]:
+    """Step 4: one shop per allocated seat, in a seeded random order, placed in
+    a session of its band, its channel drawn from the stratum's channel mix
+    (among channels with a published scorecard) and a scenario of its reason."""
+    program = plan.program
     seats = [s for s in strata for _i in range(s.allocated)]
     rng.shuffle(seats)
     placed = scheduling.place([scheduling.key(s.band_id) for s in seats], sessions, rng)
@@ -283,11 +349,11 @@ def plan_generate(
             "channel_id", flat=True
         )
     )
-    scenarios = _scenarios_by_reason_channel(program, month)
+    scenarios = _scenarios_by_reason_channel(program, plan.month)
     shops = []
     gaps = 0
     for number, (stratum, session) in enumerate(zip(seats, placed, strict=True), start=1):
-        mix = channel_mix[(stratum.area_id, stratum.reason_id, stratum.band_id)]
+        mix = frame.channel_mix[(stratum.area_id, stratum.reason_id, stratum.band_id)]
         channel_id = _draw_channel(mix, scorecard_channels, rng)
         options = scenarios.get((stratum.reason_id, channel_id), [])
         scenario = rng.choice(options) if options else None
@@ -304,7 +370,13 @@ def plan_generate(
                 number=number,
             )
         )
-    shops += _retest_shops(plan, strata, sessions, len(shops), rng)
+    if gaps:
+        notes.append({"code": "scenario_gaps", "n": gaps})
+    return shops
+
+
+def _assign_shoppers(program: Program, shops: list[PlannedShop], notes: list[dict]) -> None:
+    """Step 5: the program's shoppers, spread evenly over the days (PGD-4.6)."""
     shops.sort(key=lambda s: (s.date, s.slot_id, s.number))
     shoppers = shoppers_of(program)
     assignment = scheduling.assign(
@@ -312,16 +384,8 @@ def plan_generate(
     )
     for i, shop in enumerate(shops):
         shop.shopper_id = assignment.get(i)
-    bulk_create_with_history(shops, PlannedShop)
-    if gaps:
-        notes.append({"code": "scenario_gaps", "n": gaps})
     if not shoppers:
         notes.append({"code": "no_shopper"})
-    if notes != plan.notes:
-        plan.notes = notes
-        plan.save(update_fields=["notes"])
-    transaction.on_commit(lambda: plan_generated.send(sender=SamplePlan, plan=plan, user=user))
-    return plan
 
 
 AREAS_NAMED = 5  # unknown areas named in the plan's note; the rest are counted
