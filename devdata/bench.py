@@ -115,6 +115,7 @@ from scoring.models import (
     ShopState,
 )
 from scoring.services import parameter_specs
+from scoring.services.form import store_scores
 
 BENCH_ORGANIZATION = "Bench Contact Center Operator"
 BENCH_PASSWORD = "bench-mysteryshop"
@@ -557,18 +558,6 @@ def _answer(ctx: ProgramContext, spec: engine.ParameterSpec, quality: float) -> 
     return engine.NOT_MET if rng.random() < fail else engine.MET
 
 
-def _score(shop: Shop, result: engine.ScoreResult) -> None:
-    """The engine's result on the shop, stored as scoring.services.rescore stores it."""
-    shop.score = result.total_rounded
-    shop.section_scores = {
-        k: str(v) if v is not None else None for k, v in result.sections_rounded().items()
-    }
-    shop.critical_failures = [
-        {"parameter": f.parameter, "type": f.critical_type, "scope": f.scope}
-        for f in result.critical_failures
-    ]
-
-
 # The current month's first shops (by date) end in these states whatever the
 # day, so every state a page shows exists at any size; True: with a failed
 # critical parameter.
@@ -670,7 +659,7 @@ def _month_shops(
             created_at=executed,
             updated_at=finalized if fate == ShopState.FINALIZED else submitted,
         )
-        _score(shop, engine.compute(specs, given, program.scoring_mode))
+        store_scores(shop, engine.compute(specs, given, program.scoring_mode))
         shops.append(shop)
         shop_answers[p.pk] = given
 

@@ -11,6 +11,7 @@ declared size, so the declared sizes can be trusted).
 import codecs
 import zipfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -68,6 +69,16 @@ def xlsx_problem(file, *, max_uncompressed: int) -> str | None:
                 "it was not opened. Save it again from Excel, or as CSV."
             ) % {"ratio": int(ratio)}
     return None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row of an imported file; `column` is blank when it
+    concerns the whole row."""
+
+    row: int
+    column: str
+    message: str
 
 
 class FileRejected(Exception):

@@ -17,7 +17,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
-from mysteryshop.uploads import SAMPLE_BYTES, FileRejected, sniff, text_encoding, xlsx_problem
+from mysteryshop.uploads import (
+    SAMPLE_BYTES,
+    FileRejected,
+    RowError,
+    sniff,
+    text_encoding,
+    xlsx_problem,
+)
 from programs.models import Agent, Area, Channel, Program, Team
 
 COLUMNS: tuple[str, ...] = (
@@ -51,15 +58,6 @@ AGENT_FIELD_COLUMNS = {
     "active_from": "active_from",
     "active_to": "active_to",
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one row; `column` is blank when it concerns the whole row."""
-
-    row: int
-    column: str
-    message: str
 
 
 @dataclass

@@ -48,7 +48,14 @@ from django.utils.translation import ngettext
 from python_calamine import CalamineWorkbook
 
 from mysteryshop.spreadsheets import FORMULA_STARTS
-from mysteryshop.uploads import SAMPLE_BYTES, FileRejected, sniff, text_encoding, xlsx_problem
+from mysteryshop.uploads import (
+    SAMPLE_BYTES,
+    FileRejected,
+    RowError,
+    sniff,
+    text_encoding,
+    xlsx_problem,
+)
 
 REQUIRED = ["timestamp", "channel", "reason", "category"]
 OPTIONAL = ["area", "skill", "status"]
@@ -122,13 +129,6 @@ EXCEL_SERIAL = "excel-serial"  # days since 1899-12-30, the fraction the time of
 TIMESTAMP_FORMATS = (*AWARE_FORMATS, *NAIVE_FORMATS, EXCEL_SERIAL)
 EXCEL_EPOCH = datetime(1899, 12, 30)
 SERIAL = r"^\d{5}(\.\d+)?$"
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass

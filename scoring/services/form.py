@@ -168,6 +168,13 @@ def rescore(shop: Shop) -> engine.ScoreResult:
     """Compute and store the shop's scores with its own scorecard version."""
     answers = dict(shop.answers.values_list("parameter_id", "value"))
     result = engine.compute(parameter_specs(shop.scorecard), answers, shop.program.scoring_mode)
+    store_scores(shop, result)
+    return result
+
+
+def store_scores(shop: Shop, result: engine.ScoreResult) -> None:
+    """The engine's result on the shop (not saved): the total and section scores
+    rounded as reported, the critical failures as plain data."""
     shop.score = result.total_rounded
     shop.section_scores = {
         k: str(v) if v is not None else None for k, v in result.sections_rounded().items()
@@ -176,7 +183,6 @@ def rescore(shop: Shop) -> engine.ScoreResult:
         {"parameter": f.parameter, "type": f.critical_type, "scope": f.scope}
         for f in result.critical_failures
     ]
-    return result
 
 
 @transaction.atomic
