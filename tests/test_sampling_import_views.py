@@ -125,6 +125,62 @@ def test_map_and_add_unknown_reasons(client, pgd, member, django_capture_on_comm
     assert "Reasons the program does not know yet" not in response.content.decode()
 
 
+MISSPELLED = (
+    "timestamp,channel,reason,category\n"
+    # As agents type them: a missing word, a typo, and one the program has nothing like.
+    "2026-10-01T08:15:00+07:00,inbound,Informasi gadai,information\n"
+    "2026-10-01T08:20:00+07:00,inbound,Informasi gadai,information\n"
+    "2026-10-01T09:15:00+07:00,inbound,Perpanjangn gadai,information\n"
+    "2026-10-01T10:15:00+07:00,inbound,Tanya promo bulan ini,information\n"
+)
+
+
+def test_unknown_reasons_come_with_a_suggestion_and_map_in_one_click(
+    client, pgd, member, django_capture_on_commit_callbacks
+):
+    """TLK-5.1.1: each reason the program does not know is offered the known
+    reason it looks most like; "map all suggested" maps exactly those."""
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    _upload(client, pgd, MISSPELLED, django_capture_on_commit_callbacks)
+    data_url = reverse("contact_data", args=[pgd.code, "2026-10"])
+    unknown = {u.text: u for u in client.get(data_url).context["overview"].unknown}
+    assert set(unknown) == {"Informasi gadai", "Perpanjangn gadai", "Tanya promo bulan ini"}
+    assert unknown["Informasi gadai"].contacts == 2
+    assert unknown["Informasi gadai"].suggested_name == "Informasi produk gadai"
+    assert unknown["Perpanjangn gadai"].suggested_name == "Perpanjangan gadai"
+    assert unknown["Tanya promo bulan ini"].suggested is None  # nothing alike: no guess
+    body = client.get(data_url).content.decode()
+    assert "Map all suggested reasons (2 reasons)" in body
+
+    response = client.post(
+        reverse("reason_resolve", args=[pgd.code, "2026-10"]),
+        {"action": "map_suggested"},
+        follow=True,
+    )
+    assert "2 reasons mapped as suggested (3 contacts)." in response.content.decode()
+    left = response.context["overview"].unknown
+    assert [u.text for u in left] == ["Tanya promo bulan ini"]
+    # Remembered for the next import of the program.
+    aliases = dict(pgd.reason_aliases.values_list("alias", "reason__name"))
+    assert aliases["Perpanjangn gadai"] == "Perpanjangan gadai"
+
+
+def test_map_all_suggested_in_indonesian(client, pgd, member, django_capture_on_commit_callbacks):
+    user = member(pgd, Role.QC_ANALYST)
+    user.language = "id"
+    user.save()
+    client.force_login(user)
+    _upload(client, pgd, MISSPELLED, django_capture_on_commit_callbacks)
+    response = client.post(
+        reverse("reason_resolve", args=[pgd.code, "2026-10"]),
+        {"action": "map_suggested"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="id",
+    )
+    assert response.status_code == 200
+    assert "2 alasan dipetakan sesuai saran (3 kontak)." in response.content.decode()
+
+
 def test_viewer_cannot_map_reasons(client, pgd, member):
     client.force_login(member(pgd, Role.VIEWER))
     url = reverse("reason_resolve", args=[pgd.code, "2026-10"])

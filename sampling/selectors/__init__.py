@@ -10,6 +10,7 @@ from sampling.selectors.imports import (
     ReasonRow,
     UnknownReason,
     contact_overview,
+    import_unknown_reasons,
     plan_using_import,
     plans_by_import,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ReasonRow",
     "UnknownReason",
     "contact_overview",
+    "import_unknown_reasons",
     "plan_progress",
     "plan_using_import",
     "plans_by_import",

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Program, TimeSlot
+from programs.models import ContactReason, Program, TimeSlot
 from sampling import scheduling
 from sampling.allocation import top_reasons
 from sampling.models import (
@@ -17,6 +17,7 @@ from sampling.models import (
     PlanStatus,
     SamplePlan,
 )
+from sampling.services.mappings import Target, suggestion
 
 WEEKDAYS = range(1, 8)
 
@@ -50,6 +51,8 @@ class ReasonRow:
 class UnknownReason:
     text: str
     contacts: int
+    suggested: int | None = None  # the id of the known reason it looks most like
+    suggested_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ class ContactOverview:
     busy_slots: list[tuple[str, TimeSlot, float]]  # (weekday label, slot, contacts per hour)
     threshold: float  # contacts per hour above which a slot is high-traffic
     slots: list[TimeSlot] = field(default_factory=list)
+
+    @property
+    def suggested_count(self) -> int:
+        return sum(1 for u in self.unknown if u.suggested)
 
 
 def contact_overview(program: Program, record: ContactImport) -> ContactOverview:
@@ -157,7 +164,7 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
         contact_import=record,
         total=total,
         reasons=rows,
-        unknown=[UnknownReason(t, n) for t, n in sorted(unknown.items(), key=lambda x: -x[1])],
+        unknown=unknown_reasons(program, unknown),
         heat=heat,
         busy_slots=[(WEEKDAY_LABELS[w], by_id[sid], t) for (w, sid), t in sorted(busy.items())],
         threshold=mean * program.traffic_threshold_percent / 100,
@@ -169,6 +176,37 @@ def _hours(slot: scheduling.Slot) -> set[int]:
     """The hours of the day a slot touches (08:30–10:00 → {8, 9})."""
     last = (slot.end.hour * 60 + slot.end.minute - 1) // 60
     return set(range(slot.start.hour, last + 1))
+
+
+def unknown_reasons(program: Program, unknown: Counter) -> list[UnknownReason]:
+    """The reasons of the file the program does not know, most contacts first,
+    each with the known reason it looks most like (rapidfuzz; none when no
+    reason is close). One query, whatever the number of reasons."""
+    if not unknown:
+        return []
+    known = [
+        Target(str(pk), name, name)
+        for pk, name in ContactReason.objects.filter(program=program).values_list("pk", "name")
+    ]
+    names = {target.choice: target.label for target in known}
+    found = []
+    for text, n in sorted(unknown.items(), key=lambda x: (-x[1], x[0])):
+        suggested = suggestion(text, "", known)
+        found.append(
+            UnknownReason(text, n, int(suggested) if suggested else None, names.get(suggested, ""))
+        )
+    return found
+
+
+def import_unknown_reasons(program: Program, record: ContactImport) -> list[UnknownReason]:
+    """unknown_reasons of one import. Two queries."""
+    rows = (
+        ContactStat.objects.filter(contact_import=record, reason=None)
+        .values("reason_text")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return unknown_reasons(program, Counter({r["reason_text"]: r["n"] for r in rows}))
 
 
 def plan_using_import(program: Program, month: date) -> SamplePlan | None:

@@ -13,6 +13,7 @@ from sampling.services.imports import (
     reason_add_from_text,
     reason_lookup,
     reason_map,
+    reasons_map_all,
 )
 from sampling.services.plans import (
     AREAS_NAMED,
@@ -54,6 +55,7 @@ __all__ = [
     "reason_add_from_text",
     "reason_lookup",
     "reason_map",
+    "reasons_map_all",
     "retest_requests",
     "shop_reassign",
     "shop_reschedule",

@@ -318,6 +318,15 @@ def reason_map(*, program: Program, text: str, reason: ContactReason) -> int:
 
 
 @transaction.atomic
+def reasons_map_all(*, program: Program, mapping: dict[str, ContactReason]) -> int:
+    """Map several reasons as the file writes them at once (the suggestions the
+    analyst accepted); all or none. Returns how many counts were updated."""
+    return sum(
+        reason_map(program=program, text=text, reason=reason) for text, reason in mapping.items()
+    )
+
+
+@transaction.atomic
 def reason_add_from_text(*, program: Program, text: str) -> ContactReason:
     """Add an unknown reason to the program, in the category most of its contacts have."""
     top = (

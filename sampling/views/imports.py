@@ -247,7 +247,27 @@ def reason_resolve(request, code, month):
     program = get_program_for(request.user, code, roles=EDIT_LIBRARY)
     text = request.POST.get("text", "")
     try:
-        if request.POST.get("action") == "add":
+        if request.POST.get("action") == "map_suggested":
+            record = services.latest_import(program, month_from_url(month))
+            if record is None:
+                raise Http404
+            reasons = {r.pk: r for r in program.reasons.all()}
+            suggested = [
+                u for u in selectors.import_unknown_reasons(program, record) if u.suggested
+            ]
+            services.reasons_map_all(
+                program=program, mapping={u.text: reasons[u.suggested] for u in suggested}
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(reasons)s reason mapped as suggested (%(n)s contacts).",
+                    "%(reasons)s reasons mapped as suggested (%(n)s contacts).",
+                    len(suggested),
+                )
+                % {"reasons": len(suggested), "n": sum(u.contacts for u in suggested)},
+            )
+        elif request.POST.get("action") == "add":
             reason = services.reason_add_from_text(program=program, text=text)
             messages.success(
                 request,
