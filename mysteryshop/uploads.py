@@ -13,7 +13,8 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 SAMPLE_BYTES = 1 << 16  # what `sniff` is given: the file's first bytes
 XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
@@ -36,6 +37,12 @@ XLSX_MAX_MEMBERS = 1000
 
 
 def xlsx_problem(file, *, max_uncompressed: int) -> str | None:
+    """xlsx_rejection's message, worded now; None when the workbook may be opened."""
+    rejection = xlsx_rejection(file, max_uncompressed=max_uncompressed)
+    return rejection.message if rejection else None
+
+
+def xlsx_rejection(file, *, max_uncompressed: int) -> "FileRejected | None":
     """Why the workbook `file` (a path or a seekable binary file) must not be
     opened, judged from its zip directory alone; None when it may be.
 
@@ -52,22 +59,31 @@ def xlsx_problem(file, *, max_uncompressed: int) -> str | None:
         if position is not None:
             file.seek(position)
     if len(members) > XLSX_MAX_MEMBERS:
-        return _(
-            "The workbook holds %(n)d parts; a real one has a few dozen. It was not opened."
-        ) % {"n": len(members)}
+        return FileRejected(
+            gettext_noop(
+                "The workbook holds %(n)d parts; a real one has a few dozen. It was not opened."
+            ),
+            {"n": len(members)},
+        )
     total = sum(m.file_size for m in members)
     if total > max_uncompressed:
-        return _(
-            "The workbook unpacks to %(size)d MB, more than the %(max)d MB allowed. Split it "
-            "into smaller files or save it as CSV."
-        ) % {"size": total // (1024 * 1024), "max": max_uncompressed // (1024 * 1024)}
+        return FileRejected(
+            gettext_noop(
+                "The workbook unpacks to %(size)d MB, more than the %(max)d MB allowed. Split "
+                "it into smaller files or save it as CSV."
+            ),
+            {"size": total // (1024 * 1024), "max": max_uncompressed // (1024 * 1024)},
+        )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > XLSX_RATIO_FROM_BYTES and ratio > XLSX_MAX_RATIO:
-            return _(
-                "The workbook would unpack to %(ratio)d times its size, as a zip bomb does; "
-                "it was not opened. Save it again from Excel, or as CSV."
-            ) % {"ratio": int(ratio)}
+            return FileRejected(
+                gettext_noop(
+                    "The workbook would unpack to %(ratio)d times its size, as a zip bomb "
+                    "does; it was not opened. Save it again from Excel, or as CSV."
+                ),
+                {"ratio": int(ratio)},
+            )
     return None
 
 
@@ -82,13 +98,44 @@ class RowError:
 
 
 class FileRejected(Exception):
-    """The file as a whole cannot be read; `message` says why, `details` may add
-    lines (the columns expected, …)."""
+    """The file as a whole cannot be read; `message` says why, in the language
+    active when it is read, `details` may add lines (the columns expected, …).
 
-    def __init__(self, message: str, details: Iterable[str] = ()):
-        super().__init__(message)
-        self.message = message
+    `text` is the message untranslated (marked with gettext_noop) and `params`
+    its values, so that what is stored (`problem`) is worded when it is shown,
+    in the reader's language. A message worded already is taken as it is."""
+
+    def __init__(self, text: str, params: dict | None = None, details: Iterable[str] = ()):
+        super().__init__(text)
+        self.text = text
+        self.params = params or {}
         self.details = list(details)
+
+    @property
+    def message(self) -> str:
+        return worded({"text": self.text, "params": self.params})
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def problem(self) -> dict:
+        """The message as stored: its untranslated text and its values."""
+        return {"text": self.text, "params": self.params}
+
+
+def worded(problem: dict) -> str:
+    """A stored message ({"text", "params"}; "plural" with "n" for one that
+    depends on a number; "grouped", the params shown with thousands separators)
+    in the active language."""
+    params = dict(problem.get("params") or {})
+    for name in problem.get("grouped", ()):
+        params[name] = number_format(params[name], force_grouping=True)
+    if "plural" in problem:
+        text = ngettext(problem["text"], problem["plural"], problem["n"])
+    else:
+        text = gettext(problem["text"])
+    return text % params if params else text
 
 
 def sniff(head: bytes) -> str:
@@ -96,26 +143,26 @@ def sniff(head: bytes) -> str:
     count); raises FileRejected for an empty file, an old .xls workbook, UTF-16
     text and binary content."""
     if not head:
-        raise FileRejected(_("The file is empty (0 bytes)."))
+        raise FileRejected(gettext_noop("The file is empty (0 bytes)."))
     if head.startswith(XLSX_SIGNATURE):
         return "xlsx"
     if head.startswith(OLE_SIGNATURE):
         raise FileRejected(
-            _(
+            gettext_noop(
                 "This is an old Excel 97-2003 workbook (.xls): save it as an Excel workbook "
                 "(.xlsx) or as CSV UTF-8 and upload it again."
             )
         )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRejected(
-            _(
+            gettext_noop(
                 "This is UTF-16 text (Excel's “Unicode text”): save it as CSV UTF-8 and "
                 "upload it again."
             )
         )
     if head.startswith(NOT_TABLES) or b"\x00" in head:
         raise FileRejected(
-            _(
+            gettext_noop(
                 "This is not a CSV or XLSX file: its content is binary (an image, a PDF, an "
                 "archive…), whatever its name says."
             )

@@ -23,7 +23,7 @@ from mysteryshop.uploads import (
     RowError,
     sniff,
     text_encoding,
-    xlsx_problem,
+    xlsx_rejection,
 )
 from programs.models import Agent, Area, Channel, Program, Team
 
@@ -182,9 +182,9 @@ def _read_csv(text: str) -> list[list[str]]:
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
     """Cells of the first sheet; formulas give their cached values."""
-    problem = xlsx_problem(io.BytesIO(data), max_uncompressed=XLSX_MAX_UNCOMPRESSED)
-    if problem:
-        raise FileRejected(problem)
+    rejection = xlsx_rejection(io.BytesIO(data), max_uncompressed=XLSX_MAX_UNCOMPRESSED)
+    if rejection:
+        raise rejection
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -224,7 +224,7 @@ def check_header(header: list[str]) -> dict[str, int]:
     if not names:
         raise FileRejected(
             _("The file is empty: the first row must be the header with the column names."),
-            [_("Expected columns: %(columns)s.") % {"columns": ", ".join(COLUMNS)}],
+            details=[_("Expected columns: %(columns)s.") % {"columns": ", ".join(COLUMNS)}],
         )
     missing = [c for c in COLUMNS if c not in names]
     unexpected = [n or _("(blank)") for n in names if n not in COLUMNS]
@@ -246,7 +246,7 @@ def check_header(header: list[str]) -> dict[str, int]:
                 "The columns of the file are not the expected ones. The first row must name "
                 "these columns, in any order, and no others."
             ),
-            details,
+            details=details,
         )
     return {name: position for position, name in enumerate(names)}
 

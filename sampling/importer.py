@@ -44,7 +44,7 @@ from pathlib import Path
 import polars as pl
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from python_calamine import CalamineWorkbook
 
 from mysteryshop.spreadsheets import FORMULA_STARTS
@@ -54,7 +54,7 @@ from mysteryshop.uploads import (
     RowError,
     sniff,
     text_encoding,
-    xlsx_problem,
+    xlsx_rejection,
 )
 
 REQUIRED = ["timestamp", "channel", "reason", "category"]
@@ -279,9 +279,9 @@ def _cell(value, timed: bool = True) -> str:
 
 def _xlsx_to_csv(path: Path, target: Path) -> Path:
     """The first sheet written as a UTF-8 CSV, row by row (memory stays bounded)."""
-    problem = xlsx_problem(path, max_uncompressed=XLSX_MAX_UNCOMPRESSED)
-    if problem:
-        raise FileRejected(problem)
+    rejection = xlsx_rejection(path, max_uncompressed=XLSX_MAX_UNCOMPRESSED)
+    if rejection:
+        raise rejection
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.iter_rows()
@@ -299,9 +299,11 @@ def _xlsx_to_csv(path: Path, target: Path) -> Path:
     except FileRejected:
         raise
     except Exception as exc:  # a damaged or encrypted workbook
-        raise FileRejected(_("The XLSX file cannot be read: %(error)s") % {"error": exc}) from exc
+        raise FileRejected(
+            gettext_noop("The XLSX file cannot be read: %(error)s"), {"error": str(exc)}
+        ) from exc
     if not header_cells:
-        raise FileRejected(_("The first sheet of the workbook is empty."))
+        raise FileRejected(gettext_noop("The first sheet of the workbook is empty."))
     timed = [times[i] or dates[i] <= DATES_ALONE_FROM for i in range(width)]
     header = []
     for i, cell in enumerate(header_cells):
@@ -352,7 +354,7 @@ def parse(
             columns = lf.collect_schema().names()
         except pl.exceptions.PolarsError as exc:
             raise FileRejected(
-                _("The file cannot be read as CSV: %(error)s") % {"error": exc}
+                gettext_noop("The file cannot be read as CSV: %(error)s"), {"error": str(exc)}
             ) from exc
         known: dict[str, list[str]] = {}
         for original in columns:
@@ -362,23 +364,23 @@ def parse(
         repeated = [name for name, originals in known.items() if len(originals) > 1]
         if repeated:
             raise FileRejected(
-                _("Column(s) given more than once: %(columns)s. Keep one of each.")
-                % {"columns": ", ".join(f"{n} ({' / '.join(known[n])})" for n in repeated)}
+                gettext_noop("Column(s) given more than once: %(columns)s. Keep one of each."),
+                {"columns": ", ".join(f"{n} ({' / '.join(known[n])})" for n in repeated)},
             )
         missing = [c for c in REQUIRED if c not in known]
         if missing:
             raise FileRejected(
-                _(
+                gettext_noop(
                     "Missing column(s): %(missing)s. Expected columns: %(required)s "
                     "(optional: %(optional)s), or their Indonesian names such as "
                     "waktu, kanal, alasan, kategori; found: %(found)s."
-                )
-                % {
+                ),
+                {
                     "missing": ", ".join(missing),
                     "required": ", ".join(REQUIRED),
                     "optional": ", ".join(OPTIONAL),
                     "found": ", ".join(columns) or "—",
-                }
+                },
             )
 
         def shaped(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -394,7 +396,7 @@ def parse(
         try:
             head = next(source.blocks(SAMPLE_BYTES * 4), None)
             if head is None:
-                raise FileRejected(_("The file has a header but no contact rows."))
+                raise FileRejected(gettext_noop("The file has a header but no contact rows."))
             formats = _formats_for(shaped(head), year, month)
             result.timestamp_format = formats.chosen
             reader = _Reader(time_zone, year, month, _lookup(channels), _lookup(categories))
@@ -409,7 +411,7 @@ def parse(
             progress(50)
             result.rows = int(groups["n"].sum() or 0)
             if result.rows == 0:
-                raise FileRejected(_("The file has a header but no contact rows."))
+                raise FileRejected(gettext_noop("The file has a header but no contact rows."))
             result.ignored_rows = int(groups.filter(pl.col("ignored"))["n"].sum() or 0)
             kept = groups.filter(~pl.col("ignored"))
             parsed = kept.filter(pl.col("code") != BAD_TIME)
@@ -420,7 +422,7 @@ def parse(
                 return result
         except pl.exceptions.PolarsError as exc:
             raise FileRejected(
-                _("The file cannot be read as CSV: %(error)s") % {"error": exc}
+                gettext_noop("The file cannot be read as CSV: %(error)s"), {"error": str(exc)}
             ) from exc
     counts = (
         kept.group_by("reason", "category_id", "channel_id", "weekday", "hour", "area")

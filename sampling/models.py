@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mysteryshop.uploads import worded
 from programs.models import (
     Area,
     Channel,
@@ -77,7 +78,18 @@ class ContactImport(models.Model):
         _("rows left out"), default=0, help_text=_("Rows of channels mapped to “ignore”.")
     )
     timestamp_format = models.CharField(_("timestamp format"), max_length=40, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(
+        _("message"), blank=True, help_text=_("As worded for the uploader when it ran.")
+    )
+    problem = models.JSONField(
+        _("problem"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Why the file was not imported, untranslated with its values "
+            "(mysteryshop.uploads.worded), worded in each reader's language."
+        ),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -103,6 +115,12 @@ class ContactImport(models.Model):
 
     def __str__(self):
         return f"{self.program.code} {self.month:%Y-%m} ({self.get_status_display()})"
+
+    @property
+    def message_shown(self) -> str:
+        """Why the file was not imported, in the reader's language (imports made
+        before `problem` was stored show the message worded for their uploader)."""
+        return worded(self.problem) if self.problem else self.message
 
     @property
     def is_finished(self) -> bool:

@@ -202,6 +202,44 @@ def test_errors_are_worded_in_the_readers_language(pgd, member, tmp_path):
     assert "baris" in record.message
 
 
+def test_why_a_file_failed_is_worded_for_each_reader(client, pgd, member, tmp_path):
+    """The worker stores the reason untranslated with its values: the Indonesian
+    uploader and an English manager each read it in their own language."""
+    analyst = member(pgd, Role.QC_ANALYST)
+    analyst.language = "id"
+    analyst.save()
+    path = tmp_path / "no-channel.csv"
+    path.write_text("waktu;alasan;kategori\n01/10/2026 09:00;Gadai;information\n")
+    record = _start(pgd, analyst, path)
+    assert record.status == ImportStatus.FAILED
+    assert record.problem["params"]["missing"] == "channel"
+    with translation.override("id"):
+        assert record.message_shown.startswith("Kolom tidak ada: channel.")
+    with translation.override("en"):
+        assert record.message_shown.startswith("Missing column(s): channel.")
+    assert record.message.startswith("Kolom tidak ada")  # as the uploader read it then
+
+    manager = member(pgd, Role.MANAGER)
+    manager.language = "en"
+    manager.save()
+    client.force_login(manager)
+    page = client.get(f"/p/{pgd.code}/sampling/imports/{record.pk}/").content.decode()
+    assert "Missing column(s): channel." in page
+
+
+def test_a_row_count_in_a_stored_message_is_grouped_in_the_readers_language(pgd, member, tmp_path):
+    analyst = member(pgd, Role.QC_ANALYST)
+    path = tmp_path / "bad.csv"
+    lines = "".join(f"32/10/2026 10:{i % 60:02d},Inbound,Gadai,information\n" for i in range(1200))
+    path.write_text("waktu,kanal,alasan,kategori\n" + lines)
+    record = _start(pgd, analyst, path)
+    assert record.status == ImportStatus.FAILED
+    with translation.override("en"):
+        assert record.message_shown == "1,200 rows have errors; nothing was imported."
+    with translation.override("id"):
+        assert record.message_shown.startswith("1.200 baris")
+
+
 def test_an_area_too_long_or_a_late_nul_byte_fails_in_validation_not_in_the_store(
     pgd, member, tmp_path
 ):

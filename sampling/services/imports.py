@@ -16,10 +16,10 @@ from django.core.files.base import File
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext_lazy
 
+from mysteryshop.uploads import worded
 from programs.models import (
     ContactReason,
     Program,
@@ -35,6 +35,19 @@ from sampling.models import (
 from sampling.services import mappings
 
 logger = logging.getLogger(__name__)
+
+
+# Stored untranslated in ContactImport.problem; the ngettext_lazy call only marks
+# the pair as one plural entry for makemessages.
+ROWS_HAVE_ERRORS = (
+    "%(n)s row has errors; nothing was imported.",
+    "%(n)s rows have errors; nothing was imported.",
+)
+ngettext_lazy(
+    "%(n)s row has errors; nothing was imported.",
+    "%(n)s rows have errors; nothing was imported.",
+    "n",
+)
 
 
 def latest_import(program: Program, month: date) -> ContactImport | None:
@@ -129,17 +142,19 @@ def _import_run(record: ContactImport, started: float) -> ContactImport:
                 progress=progress,
             )
     except importer.FileRejected as exc:
-        return _import_failed(record, str(exc), started)
+        return _import_failed(record, exc.problem, started)
     except DatabaseError:
         raise  # the database is away: the task fails and the sweep runs the import again
     except Exception:  # a file the reader did not foresee: fail it rather than retry forever
         logger.exception("Contact import %s: unexpected error while reading the file", record.pk)
         return _import_failed(
             record,
-            _(
-                "The file could not be read. Check that it is CSV or XLSX with the expected "
-                "columns; if it is, send it to your administrator."
-            ),
+            {
+                "text": gettext_noop(
+                    "The file could not be read. Check that it is CSV or XLSX with the "
+                    "expected columns; if it is, send it to your administrator."
+                )
+            },
             started,
         )
     record.encoding = result.encoding
@@ -159,22 +174,23 @@ def _import_run(record: ContactImport, started: float) -> ContactImport:
             with errors.open("rb") as fh:
                 record.errors_file.save(f"errors-{record.pk}.csv", File(fh), save=False)
         if result.needs_mapping:
-            return _import_finished(record, ImportStatus.NEEDS_MAPPING, "", started)
+            return _import_finished(record, ImportStatus.NEEDS_MAPPING, started)
         return _import_failed(
             record,
-            ngettext(
-                "%(n)s row has errors; nothing was imported.",
-                "%(n)s rows have errors; nothing was imported.",
-                result.error_total,
-            )
-            % {"n": number_format(result.error_total, force_grouping=True)},
+            {
+                "text": ROWS_HAVE_ERRORS[0],
+                "plural": ROWS_HAVE_ERRORS[1],
+                "n": result.error_total,
+                "params": {"n": result.error_total},
+                "grouped": ["n"],
+            },
             started,
         )
     aliases = reason_lookup(program)
     with transaction.atomic():
         ContactStat.objects.filter(contact_import=record).delete()
         _store_counts(record, result.table, aliases)
-        return _import_finished(record, ImportStatus.SUCCEEDED, "", started)
+        return _import_finished(record, ImportStatus.SUCCEEDED, started)
 
 
 @contextmanager
@@ -241,18 +257,22 @@ def _store_counts(record: ContactImport, table, aliases: dict[str, int]) -> None
 def _import_gave_up(record: ContactImport) -> ContactImport:
     """Fail an import whose workers died IMPORT_MAX_ATTEMPTS times (nothing of it was
     written: each run writes all or nothing)."""
+    problem = {
+        "text": gettext_noop(
+            "The import stopped %(n)s times before it could finish, so it was given up; "
+            "nothing was imported. Upload the file again, or split it into smaller files; "
+            "if it happens again, tell your administrator."
+        ),
+        "params": {"n": record.attempts},
+    }
     ContactImport.objects.filter(
         pk=record.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
     ).update(
         status=ImportStatus.FAILED,
         progress=100,
         finished_at=timezone.now(),
-        message=_(
-            "The import stopped %(n)s times before it could finish, so it was given up; "
-            "nothing was imported. Upload the file again, or split it into smaller files; "
-            "if it happens again, tell your administrator."
-        )
-        % {"n": record.attempts},
+        message=worded(problem),
+        problem=problem,
     )
     record.refresh_from_db()
     logger.error("Contact import %s given up after %s attempts", record.pk, record.attempts)
@@ -281,15 +301,18 @@ def imports_sweep(*, now=None) -> int:
     return queued
 
 
-def _import_failed(record: ContactImport, message: str, started: float) -> ContactImport:
-    return _import_finished(record, ImportStatus.FAILED, message, started)
+def _import_failed(record: ContactImport, problem: dict, started: float) -> ContactImport:
+    """Fail the import, storing why untranslated (worded for each reader) and,
+    for the record, worded in the uploader's language."""
+    return _import_finished(record, ImportStatus.FAILED, started, problem=problem)
 
 
 def _import_finished(
-    record: ContactImport, status: str, message: str, started: float
+    record: ContactImport, status: str, started: float, *, problem: dict | None = None
 ) -> ContactImport:
     record.status = status
-    record.message = message
+    record.problem = problem or {}
+    record.message = worded(problem) if problem else ""
     record.progress = 100
     record.finished_at = timezone.now()
     record.seconds = time.monotonic() - started
