@@ -495,11 +495,12 @@ class ReasonAlias(models.Model):
 class MappingKind(models.TextChoices):
     CATEGORY = "category", _("Category")
     CHANNEL = "channel", _("Channel")
+    AREA = "area", _("Area")
 
 
 class ImportMapping(models.Model):
     """A value of a coded column as the contact-logging system writes it, mapped
-    to the program's category or channel (or, for a channel, its rows ignored).
+    to the program's category, channel or area (or, for a channel, its rows ignored).
 
     Made on an import's page when the file has values the program does not
     know; later imports use it. A category value can be qualified by the file's
@@ -536,6 +537,14 @@ class ImportMapping(models.Model):
         blank=True,
         related_name="import_mappings",
         verbose_name=_("channel"),
+    )
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="import_mappings",
+        verbose_name=_("area"),
     )
     ignore = models.BooleanField(_("leave the rows out"), default=False)
     contact_import = models.ForeignKey(
@@ -578,7 +587,7 @@ class ImportMapping(models.Model):
     def target(self):
         if self.ignore:
             return _("left out")
-        return self.category if self.kind == MappingKind.CATEGORY else self.channel
+        return getattr(self, self.kind)
 
 
 class CalendarFeed(models.Model):

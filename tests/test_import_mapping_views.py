@@ -12,6 +12,7 @@ from devdata import exports as export_data
 from programs.models import Role
 from sampling import services
 from sampling.models import ContactImport, ImportMapping, ImportStatus
+from sampling.services import mappings
 from tests.querycount import assert_same_query_count, page_queries
 from tests.sampling_data import contact_month
 
@@ -185,3 +186,63 @@ def test_importing_again_over_an_approved_plan_asks_first(
     assert plan.status == "approved"  # the plan keeps the data it was made from
     listing = client.get(url).content.decode()
     assert "used by the plan of 2026-12" in listing
+
+
+def _areas_file(tlk, tmp_path):
+    channel = tlk.channels.filter(parent=None).first()
+    reason = tlk.reasons.select_related("category").first()
+    rows = [("Jakarta Pusat", 3), ("bandung", 2), ("Medan", 1), ("", 1)]
+    lines = [
+        f"2026-10-0{i + 1} 10:15,{channel.code},{reason.name},{reason.category.code},{area}"
+        for i, (area, n) in enumerate(rows)
+        for _ in range(n)
+    ]
+    path = tmp_path / "areas.csv"
+    path.write_text("timestamp,channel,reason,category,area\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def test_unknown_areas_are_mapped_or_added_and_the_plan_groups_by_them(
+    client, tlk, member, tmp_path
+):
+    """TLK-5.1.2 picks the top reasons per area: an area the program calls
+    otherwise is mapped like a category, remembered, and used by the plan."""
+    jakarta = tlk.areas.create(code="jakarta", name="Jakarta")
+    tlk.areas.create(code="bandung", name="Bandung")
+    analyst = member(tlk, Role.QC_ANALYST)
+    client.force_login(analyst)
+    path = _areas_file(tlk, tmp_path)
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    record = services.contact_import_start(program=tlk, month=OCT, upload=upload, user=analyst)
+    record = services.contact_import_process(import_id=record.pk)
+    assert record.status == ImportStatus.SUCCEEDED  # areas never stop an import
+    unknown = {u.value: u for u in mappings.unknown_values(record)}
+    assert set(unknown) == {"Jakarta Pusat", "Medan"}  # "bandung" is a code, "" is blank
+    assert unknown["Jakarta Pusat"].n == 3 and unknown["Medan"].n == 1
+    assert unknown["Jakarta Pusat"].suggested == f"area:{jakarta.pk}"
+
+    url = reverse("contact_import_detail", args=[tlk.code, record.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    medan = next(n for n in form.fields if form.fields[n].label == "Medan")
+    data[medan] = "add"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert "area" not in record.unknown_values  # nothing left to map
+    assert client.get(url).context["form"] is None
+    assert tlk.areas.filter(name="Medan").exists()
+    lookup = mappings.area_lookup(tlk)
+    assert lookup["jakarta pusat"] == jakarta.pk
+    listing = client.get(reverse("import_mapping_list", args=[tlk.code])).content.decode()
+    assert "Jakarta Pusat" in listing and f'value="area:{jakarta.pk}" selected' in listing
+
+
+def test_a_program_without_areas_in_its_rule_is_not_asked_about_them(pgd, member, tmp_path):
+    analyst = member(pgd, Role.QC_ANALYST)
+    path = _areas_file(pgd, tmp_path)
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    record = services.contact_import_start(program=pgd, month=OCT, upload=upload, user=analyst)
+    record = services.contact_import_process(import_id=record.pk)
+    assert record.status == ImportStatus.SUCCEEDED
+    assert "area" not in record.unknown_values

@@ -119,7 +119,8 @@ class ReasonMapForm(forms.Form):
 
 class ImportMappingForm(forms.Form):
     """One choice per value of the file the program does not know: a known
-    category or channel, a new category, or (channels) leaving the rows out.
+    category, channel or area, a new category or area, or (channels) leaving
+    the rows out.
     The suggestion is chosen already: one click maps all suggested."""
 
     def __init__(self, *args, unknowns, options, **kwargs):
@@ -130,6 +131,8 @@ class ImportMappingForm(forms.Form):
             choices += [(o.choice, o.label) for o in options[unknown.kind]]
             if unknown.kind == "category":
                 choices.append(("add", _("Add it as a new category")))
+            elif unknown.kind == "area":
+                choices.append(("add", _("Add it as a new area")))
             else:
                 choices.append(("ignore", _("Leave these rows out")))
             self.fields[f"map_{i}"] = forms.ChoiceField(

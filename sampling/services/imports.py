@@ -30,6 +30,7 @@ from sampling.models import (
     ContactImport,
     ContactStat,
     ImportStatus,
+    MappingKind,
     ReasonAlias,
 )
 from sampling.services import mappings
@@ -187,6 +188,10 @@ def _import_run(record: ContactImport, started: float) -> ContactImport:
             started,
         )
     aliases = reason_lookup(program)
+    areas = result.table.group_by("area").agg(pl.col("n").sum())
+    unknown_areas = mappings.unknown_areas(program, dict(areas.iter_rows()))
+    if unknown_areas:
+        record.unknown_values = {**record.unknown_values, MappingKind.AREA: unknown_areas}
     with transaction.atomic():
         ContactStat.objects.filter(contact_import=record).delete()
         _store_counts(record, result.table, aliases)

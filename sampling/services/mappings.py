@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, utils
 
-from programs.models import Channel, InteractionCategory, Program, User
+from programs.models import Area, Channel, InteractionCategory, Program, User
 from sampling import importer
 from sampling.models import ContactImport, ImportMapping, ImportStatus, MappingKind
 
@@ -61,10 +61,15 @@ def targets(program: Program, kind: str) -> list[Target]:
             Target(f"category:{c.pk}", c.name, f"{c.code} {c.name}")
             for c in InteractionCategory.objects.filter(program=program)
         ]
-    else:
+    elif kind == MappingKind.CHANNEL:
         found = [
             Target(f"channel:{c.pk}", c.name, f"{c.code} {c.name}")
             for c in Channel.objects.filter(program=program, is_active=True)
+        ]
+    else:
+        found = [
+            Target(f"area:{a.pk}", a.name, f"{a.code} {a.name}")
+            for a in Area.objects.filter(program=program)
         ]
     return found
 
@@ -108,7 +113,7 @@ def unknown_values(
     among `options` (all_targets, read here when not given)."""
     options = options or all_targets(record.program)
     found = []
-    for kind in (MappingKind.CATEGORY, MappingKind.CHANNEL):
+    for kind in (MappingKind.CATEGORY, MappingKind.CHANNEL, MappingKind.AREA):
         for v in record.unknown_values.get(kind, []):
             found.append(
                 Unknown(
@@ -142,31 +147,42 @@ def _unique_code(model, program: Program, name: str) -> str:
     return code
 
 
+TARGET_MODELS = {
+    MappingKind.CATEGORY: InteractionCategory,
+    MappingKind.CHANNEL: Channel,
+    MappingKind.AREA: Area,
+}
+NO_TARGET = {"ignore": False, "category": None, "channel": None, "area": None}
+
+
 def _target_of(program: Program, choice: MappingChoice) -> dict:
     """The fields of a mapping for `choice`; adds the category or channel asked for."""
     if choice.choice == IGNORE:
         if choice.kind != MappingKind.CHANNEL:
             raise ValidationError(_("Only a channel's rows can be left out."))
-        return {"ignore": True, "category": None, "channel": None}
+        return {**NO_TARGET, "ignore": True}
     if choice.choice == ADD:
-        if choice.kind == MappingKind.CATEGORY:
-            name = f"{choice.value} {choice.qualifier}".strip()[:100]
-            category = InteractionCategory.objects.create(
-                program=program, code=_unique_code(InteractionCategory, program, name), name=name
+        if choice.kind == MappingKind.CHANNEL:
+            raise ValidationError(
+                _("A channel is added on the program's channel page (it needs its service).")
             )
-            return {"ignore": False, "category": category, "channel": None}
-        raise ValidationError(
-            _("A channel is added on the program's channel page (it needs its service).")
+        model = TARGET_MODELS[choice.kind]
+        name = f"{choice.value} {choice.qualifier}".strip()[:100]
+        added = model.objects.create(
+            program=program, code=_unique_code(model, program, name), name=name
         )
+        return {**NO_TARGET, choice.kind: added}
     kind, _sep, pk = choice.choice.partition(":")
-    model = InteractionCategory if kind == "category" else Channel
-    target = model.objects.filter(program=program, pk=pk).first() if pk.isdigit() else None
+    model = TARGET_MODELS.get(kind)
+    target = (
+        model.objects.filter(program=program, pk=pk).first() if model and pk.isdigit() else None
+    )
     if target is None or kind != choice.kind:
         raise ValidationError(
             _("“%(choice)s” is not a %(column)s choice of this program.")
-            % {"choice": choice.choice, "column": choice.kind}
+            % {"choice": choice.choice, "column": MappingKind(choice.kind).label.lower()}
         )
-    return {"ignore": False, "category": None, "channel": None, kind: target}
+    return {**NO_TARGET, kind: target}
 
 
 @transaction.atomic
@@ -201,7 +217,45 @@ def import_mappings_apply(
         mapping.save()
     if record.status == ImportStatus.NEEDS_MAPPING:
         import_retry(record)
+    elif record.unknown_values.get(MappingKind.AREA):
+        # Areas do not stop an import: once mapped they are no longer unknown.
+        mapped = {(c.value.lower()) for c in choices if c.kind == MappingKind.AREA}
+        left = [
+            v for v in record.unknown_values[MappingKind.AREA] if v["value"].lower() not in mapped
+        ]
+        record.unknown_values = {**record.unknown_values, MappingKind.AREA: left}
+        if not left:
+            del record.unknown_values[MappingKind.AREA]
+        record.save(update_fields=["unknown_values"])
     return len(choices)
+
+
+def unknown_areas(program: Program, counts: dict[str, int]) -> list[dict]:
+    """The area texts of an import (text -> contacts) that are none of the
+    program's areas by code, name or mapping, most contacts first; only for a
+    program that picks its top reasons per area (TLK-5.1.2), where they count."""
+    if not program.top_reasons_per_area:
+        return []
+    known = area_lookup(program)
+    found = [
+        {"value": text, "qualifier": "", "n": n, "rows": []}
+        for text, n in counts.items()
+        if text.strip() and text.strip().lower() not in known
+    ]
+    return sorted(found, key=lambda v: (-v["n"], v["value"]))
+
+
+def area_lookup(program: Program) -> dict[str, int]:
+    """Area text (lower case) -> area id: names, codes (a code wins over a name)
+    and the analyst's mappings (a mapping wins over both)."""
+    areas = list(Area.objects.filter(program=program))
+    lookup = {a.name.strip().lower(): a.pk for a in areas}
+    lookup.update({a.code.strip().lower(): a.pk for a in areas})
+    for value, area_id in ImportMapping.objects.filter(
+        program=program, kind=MappingKind.AREA, area__isnull=False
+    ).values_list("value", "area_id"):
+        lookup[value.strip().lower()] = area_id
+    return lookup
 
 
 def import_retry(record: ContactImport) -> None:

@@ -43,6 +43,7 @@ from sampling.models import (
     SamplePlan,
     ShopStatus,
 )
+from sampling.services import mappings
 from sampling.services.imports import latest_import
 from sampling.signals import plan_generated
 
@@ -397,8 +398,8 @@ def _area_groups(
     """How the frame is grouped: (per_area, group_of(stat) -> key, key -> sort key).
 
     Per area only when the program's rule asks for it and the data has an area
-    on some row; the data's area text is matched to the program's areas by code
-    or name, case-insensitively. Rows whose area is blank or unknown form the
+    on some row; the data's area text is matched to the program's areas by code,
+    name or the analyst's mapping, case-insensitively. Rows whose area is blank or unknown form the
     other / unknown group (key None), so no contact silently leaves the frame.
     """
     if not program.top_reasons_per_area:
@@ -407,8 +408,7 @@ def _area_groups(
         notes.append({"code": "area_fallback"})
         return False, lambda s: None, {None: ()}
     areas = list(Area.objects.filter(program=program).order_by("pk"))
-    lookup = {a.name.strip().lower(): a.pk for a in areas}
-    lookup.update({a.code.strip().lower(): a.pk for a in areas})  # a code wins over a name
+    lookup = mappings.area_lookup(program)
     matched = {text: lookup.get(text.strip().lower()) for text in {s["area"] for s in stats}}
     unknown, blank = Counter(), 0
     for s in stats:

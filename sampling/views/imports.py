@@ -143,7 +143,7 @@ def import_mapping_list(request, code):
     can_edit = bool(program.user_roles & EDIT_LIBRARY)
     rows = list(
         ImportMapping.objects.filter(program=program).select_related(
-            "category", "channel", "contact_import", "created_by"
+            "category", "channel", "area", "contact_import", "created_by"
         )
     )
     if request.method == "POST":
@@ -172,7 +172,9 @@ def import_mapping_list(request, code):
     options = mappings.all_targets(program)
     for m in rows:
         m.options = options[m.kind]
-        m.current = "ignore" if m.ignore else f"{m.kind}:{m.category_id or m.channel_id}"
+        m.current = (
+            "ignore" if m.ignore else f"{m.kind}:{m.category_id or m.channel_id or m.area_id}"
+        )
     return render(
         request,
         "sampling/imports/mappings.html",
