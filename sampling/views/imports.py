@@ -19,7 +19,7 @@ from programs.months import add_months, month_from_url
 from sampling import importer, selectors, services
 from sampling.forms import ContactImportForm, ImportMappingForm, ReasonMapForm, last_month
 from sampling.importer import HEADER_ALIASES, OPTIONAL, REQUIRED
-from sampling.models import ContactImport, ImportMapping
+from sampling.models import ContactImport, ImportMapping, ImportStatus
 from sampling.sample_file import HEADER, program_sample
 from sampling.services import mappings
 
@@ -97,15 +97,19 @@ def contact_import_detail(request, code, pk):
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
-                    messages.success(
-                        request,
-                        ngettext(
+                    if record.status == ImportStatus.SUCCEEDED:  # areas: the data stands
+                        saved = ngettext(
+                            "%(n)s mapping saved; the plans use it.",
+                            "%(n)s mappings saved; the plans use them.",
+                            n,
+                        )
+                    else:
+                        saved = ngettext(
                             "%(n)s mapping saved; the file is read again with it.",
                             "%(n)s mappings saved; the file is read again with them.",
                             n,
                         )
-                        % {"n": n},
-                    )
+                    messages.success(request, saved % {"n": n})
                     return redirect("contact_import_detail", program.code, record.pk)
     elif request.method == "POST":
         messages.info(request, _("This import has no values left to map."))
