@@ -47,6 +47,10 @@ def test_import_plan_approve_assign_and_agenda(page, live_server, login, tlk, me
     page.get_by_role("link", name="Review the top reasons and the traffic").click()
     assert page.locator("#reasons tbody tr.fw-semibold").count() == 5  # top 5 (TLK-5.1.2)
     expect(page.locator("#heatmap")).to_be_visible()
+    # The heat shows: the busiest hour is dark blue, a quiet one pale (not white).
+    colour = "el => getComputedStyle(el).backgroundColor"
+    assert page.locator("#heatmap td.heat-9").first.evaluate(colour) == "rgb(10, 88, 202)"
+    assert page.locator("#heatmap td.heat-0").first.evaluate(colour) == "rgb(248, 251, 255)"
     # The unknown reason of the sample is mapped to a known one.
     row = page.locator("#unknown-reasons tbody tr").first
     row.locator("select").select_option(label="Informasi tagihan")
