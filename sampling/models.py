@@ -216,6 +216,10 @@ PLAN_NOTES = {
         "and channel."
     ),
     "no_shopper": _("The program has no shopper yet: the shops are unassigned."),
+    "short_week": _(
+        "The week from %(week)s has %(days)s open days (a holiday or the month's edge): "
+        "%(sessions)s sessions instead of %(per_week)s (PGD-4.5)."
+    ),
     "area_fallback": _(
         "The program picks the top reasons per area (TLK-5.1.2), but the contact data has "
         "no area: the frame is program-wide."

@@ -129,7 +129,9 @@ def weekly_sessions(
     working_days: list[int],
     rng: random.Random,
 ) -> list[Session]:
-    """Pick `per_week` sessions a week, shared among bands by their shops."""
+    """Pick `per_week` sessions in every week that has as many open days (one
+    on each open day of a shorter week), on distinct days, shared among the
+    bands by their shops."""
     by_week: dict[tuple[int, int], list[Session]] = defaultdict(list)
     for s in candidates:
         by_week[s.day.isocalendar()[:2]].append(s)
@@ -140,9 +142,9 @@ def weekly_sessions(
     for week in sorted(by_week):
         sessions = by_week[week]
         open_days = {s.day for s in sessions}
-        # A week cut by the month's edge gets its share of the N sessions.
-        n = round(per_week * Fraction(len(open_days), max(len(working_days), 1)))
-        n = max(1, min(n, len(sessions)))
+        # N sessions in every week with N open days; a shorter week (a holiday,
+        # the month's edge) one on each of its open days (PGD-4.5).
+        n = min(per_week, len(open_days), len(sessions))
         quotas = [n * Fraction(shops_per_band[b], total_shops) for b in bands]
         # Ties go to the band with fewer sessions so far: every band gets its turn.
         seats = hamilton(quotas, n, [(used_per_band[b], b) for b in bands])

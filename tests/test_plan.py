@@ -2,7 +2,7 @@
 5.2.1.3, 5.2.2) on both presets."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import holidays
 import pytest
@@ -73,6 +73,24 @@ def test_pgd_4_5_at_most_four_sessions_a_week_on_working_days(pgd_plan):
         assert day.isoweekday() <= 5
         assert day not in closed
         assert (day.year, day.month) == (2026, 12)
+
+
+def test_pgd_4_5_four_sessions_in_every_week_with_four_open_days(pgd_plan):
+    """The instruction: 4 times every week; a week with fewer open days (a
+    holiday, the month's edge) has one on each and the plan says why."""
+    closed = set(holidays.country_holidays("ID", years=2026))
+    open_days = Counter()
+    for i in range(31):
+        day = DEC + timedelta(days=i)
+        if day.month == 12 and day.isoweekday() <= 5 and day not in closed:
+            open_days[day.isocalendar()[1]] += 1
+    sessions = set(pgd_plan.shops.values_list("date", "slot"))
+    per_week = Counter(day.isocalendar()[1] for day, _slot in sessions)
+    for week, days in open_days.items():
+        assert per_week[week] == min(4, days), (week, days)
+    short = [n for n in pgd_plan.notes if n["code"] == "short_week"]
+    assert len(short) == sum(1 for days in open_days.values() if days < 4)
+    assert all("sessions instead of 4" in m for m in pgd_plan.note_messages if "open days" in m)
 
 
 def test_pgd_5_2_2_never_in_a_high_traffic_slot(pgd_plan):

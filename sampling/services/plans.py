@@ -119,7 +119,7 @@ def plan_generate(
 
     frame = _frame(program, month, source, notes)
     allocated = _allocation(program, frame)
-    sessions = _schedule(program, frame, allocated, rng)
+    sessions = _schedule(program, frame, allocated, rng, notes)
 
     if existing:
         existing.delete()
@@ -295,7 +295,9 @@ def _allocation(program: Program, frame: _Frame) -> list:
         raise ValidationError(str(exc)) from exc
 
 
-def _schedule(program: Program, frame: _Frame, allocated: list, rng: random.Random) -> list:
+def _schedule(
+    program: Program, frame: _Frame, allocated: list, rng: random.Random, notes: list[dict]
+) -> list:
     """Step 3: the sessions shops can run in: every low-traffic slot of every
     execution day, or `sessions_per_week` of them a week (PGD-4.6)."""
     candidates = scheduling.candidate_sessions(frame.days, frame.slots, set(frame.busy))
@@ -314,7 +316,28 @@ def _schedule(program: Program, frame: _Frame, allocated: list, rng: random.Rand
         sessions = candidates
     if not sessions:
         raise ValidationError(_("No execution day is left in this month for this program."))
+    if program.execution_pattern == ExecutionPattern.SESSIONS_PER_WEEK:
+        notes.extend(_short_weeks(candidates, sessions, program.sessions_per_week))
     return sessions
+
+
+def _short_weeks(candidates: list, sessions: list, per_week: int) -> list[dict]:
+    """A note for each week with fewer than `per_week` sessions: why (its open days)."""
+    open_days: dict[tuple, set] = defaultdict(set)
+    for s in candidates:
+        open_days[s.day.isocalendar()[:2]].add(s.day)
+    held = Counter(s.day.isocalendar()[:2] for s in sessions)
+    return [
+        {
+            "code": "short_week",
+            "week": min(days).isoformat(),
+            "days": len(days),
+            "sessions": held[week],
+            "per_week": per_week,
+        }
+        for week, days in sorted(open_days.items())
+        if held[week] < per_week
+    ]
 
 
 def _save_strata(plan: SamplePlan, allocated: list) -> list[PlanStratum]:
