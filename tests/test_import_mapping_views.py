@@ -246,3 +246,20 @@ def test_a_program_without_areas_in_its_rule_is_not_asked_about_them(pgd, member
     record = services.contact_import_process(import_id=record.pk)
     assert record.status == ImportStatus.SUCCEEDED
     assert "area" not in record.unknown_values
+
+
+def test_an_area_mapping_never_changes_how_categories_are_read(tlk, member, tmp_path):
+    """An area mapped under the same text as a category code leaves the category alone."""
+    reason = tlk.reasons.select_related("category").first()
+    ImportMapping.objects.create(
+        program=tlk,
+        kind="area",
+        value=reason.category.code,
+        area=tlk.areas.create(code="x", name="X"),
+    )
+    analyst = member(tlk, Role.QC_ANALYST)
+    path = _areas_file(tlk, tmp_path)
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    record = services.contact_import_start(program=tlk, month=OCT, upload=upload, user=analyst)
+    record = services.contact_import_process(import_id=record.pk)
+    assert record.status == ImportStatus.SUCCEEDED, record.error_groups

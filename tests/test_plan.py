@@ -210,3 +210,11 @@ def test_tlk_5_1_2_without_areas_in_the_data_the_frame_is_program_wide(tlk_plan)
     assert tlk_plan.notes[0] == {"code": "area_fallback"}
     assert len(set(tlk_plan.strata.values_list("reason", flat=True))) == 5
     assert not tlk_plan.strata.exclude(area=None).exists()
+
+
+def test_notes_made_after_the_plan_row_are_stored(pgd, member):
+    """A plan without shoppers says so after a reload, not only in memory."""
+    contact_month(pgd, NOV)
+    plan = services.plan_generate(program=pgd, month=DEC, user=None, seed=7)
+    plan.refresh_from_db()
+    assert "no_shopper" in [n["code"] for n in plan.notes]

@@ -41,9 +41,9 @@ def import_lookups(program: Program) -> Lookups:
     for m in ImportMapping.objects.filter(program=program):
         if m.kind == MappingKind.CHANNEL:
             found.channels[importer.key(m.value)] = importer.IGNORE if m.ignore else m.channel_id
-        else:
+        elif m.kind == MappingKind.CATEGORY:
             found.categories[importer.key(m.value, m.qualifier)] = m.category_id
-    return found
+    return found  # area mappings are read by the plan (area_lookup), not the importer
 
 
 @dataclass

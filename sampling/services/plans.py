@@ -131,7 +131,7 @@ def plan_generate(
         sample_size=program.monthly_sample_size,
         frame_total=sum(frame.population.values()),
         frame_per_area=frame.per_area,
-        notes=notes,
+        notes=list(notes),  # a copy: the steps below add to `notes`
         created_by=user,
     )
     strata = _save_strata(plan, allocated)
