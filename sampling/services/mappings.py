@@ -113,8 +113,12 @@ def unknown_values(
     among `options` (all_targets, read here when not given)."""
     options = options or all_targets(record.program)
     found = []
+    # Areas are stored when the import ran: leave out those known since.
+    known_areas = area_lookup(record.program) if record.unknown_values.get("area") else {}
     for kind in (MappingKind.CATEGORY, MappingKind.CHANNEL, MappingKind.AREA):
         for v in record.unknown_values.get(kind, []):
+            if kind == MappingKind.AREA and v["value"].strip().lower() in known_areas:
+                continue
             found.append(
                 Unknown(
                     kind=kind,

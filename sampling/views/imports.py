@@ -79,13 +79,12 @@ def contact_import_detail(request, code, pk):
     )
     can_map = bool(program.user_roles & EDIT_LIBRARY)
     form = None
+    unknowns, options = [], {}
     if record.unknown_values and record.is_finished:
         options = mappings.all_targets(program)
-        form = ImportMappingForm(
-            request.POST or None,
-            unknowns=mappings.unknown_values(record, options),
-            options=options,
-        )
+        unknowns = mappings.unknown_values(record, options)
+    if unknowns:
+        form = ImportMappingForm(request.POST or None, unknowns=unknowns, options=options)
         if request.method == "POST":
             if not can_map:
                 raise PermissionDenied
@@ -246,6 +245,10 @@ def contact_data(request, code, month):
     )
 
 
+def _contacts(n: int) -> str:
+    return ngettext("%(n)s contact", "%(n)s contacts", n) % {"n": n}
+
+
 @login_required
 @require_POST
 def reason_resolve(request, code, month):
@@ -267,11 +270,14 @@ def reason_resolve(request, code, month):
             messages.success(
                 request,
                 ngettext(
-                    "%(reasons)s reason mapped as suggested (%(n)s contacts).",
-                    "%(reasons)s reasons mapped as suggested (%(n)s contacts).",
+                    "%(reasons)s reason mapped as suggested (%(contacts)s).",
+                    "%(reasons)s reasons mapped as suggested (%(contacts)s).",
                     len(suggested),
                 )
-                % {"reasons": len(suggested), "n": sum(u.contacts for u in suggested)},
+                % {
+                    "reasons": len(suggested),
+                    "contacts": _contacts(sum(u.contacts for u in suggested)),
+                },
             )
         elif request.POST.get("action") == "add":
             reason = services.reason_add_from_text(program=program, text=text)
