@@ -1024,9 +1024,14 @@ def seed_bench(
                     _synthetic_month(program, data_month, seed=ctx.rng.randrange(10**9))
             with timer.phase("plans"), transaction.atomic():
                 plan = sampling.plan_generate(
-                    program=program, month=month, user=staff.analyst, seed=ctx.rng.randrange(10**9)
+                    program=program,
+                    month=month,
+                    user=staff.analyst,
+                    seed=ctx.rng.randrange(10**9),
+                    at=sampling.made_before(program, month),
                 )
-                sampling.plan_approve(plan=plan, user=staff.manager)
+                # Records of past months: approved as they were, days since passed.
+                sampling.plan_approve(plan=plan, user=staff.manager, past_ok=True)
             if month > current:
                 continue  # next month: planned only
             with timer.phase("shops"), transaction.atomic():
@@ -1083,9 +1088,13 @@ def demo_history(program: Program, staff: Staff, *, seed: int = DEFAULT_SEED) ->
             if sampling.latest_import(program, data_month) is None:
                 _synthetic_month(program, data_month, seed=ctx.rng.randrange(10**9))
             plan = sampling.plan_generate(
-                program=program, month=month, user=staff.analyst, seed=ctx.rng.randrange(10**9)
+                program=program,
+                month=month,
+                user=staff.analyst,
+                seed=ctx.rng.randrange(10**9),
+                at=sampling.made_before(program, month),
             )
-            sampling.plan_approve(plan=plan, user=staff.manager)
+            sampling.plan_approve(plan=plan, user=staff.manager, past_ok=True)
             made += _month_shops(ctx, plan, current)["shops"]
             _calibration(ctx, month)
             if back > 1:

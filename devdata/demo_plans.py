@@ -48,7 +48,9 @@ def demo_plans(program: Program, *, analyst: User, manager: User) -> list[Sample
                 month=month,
                 user=analyst,
                 seed=random.Random(month.toordinal()).randrange(10**9),
+                at=services.made_before(program, month),
             )
-            services.plan_approve(plan=plan, user=manager)
+            # The demo's month is under way: its plan was approved before it began.
+            services.plan_approve(plan=plan, user=manager, past_ok=True)
         plans.append(plan)
     return plans

@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     PROGRESS_BEHIND = "progress_behind", _("Sample progress behind plan")
     DATA_MISSING = "data_missing", _("Last month's contact data not imported")
     PLAN_NOT_APPROVED = "plan_not_approved", _("Sample plan not approved")
+    MATERIAL_NOT_READY = "material_not_ready", _("Scenario material of week I not ready")
     PLAN_TO_APPROVE = "plan_to_approve", _("Sample plan waiting for approval")
     CALIBRATION_MISSING = "calibration_missing", _("No calibration session held this month")
     REPORT_DUE = "report_due", _("Monthly report due soon")

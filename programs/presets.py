@@ -121,13 +121,16 @@ PRESETS = {
             "sample_size_is_minimum": False,
             "top_n_reasons": 10,  # PGD-4.3 / 5.1.4
             "top_reasons_per_area": False,  # PGD-4.3: one program-wide top 10
+            "top_reasons_per_category": False,
             "min_shops_per_band": 0,
             "execution_pattern": "sessions_per_week",
             "sessions_per_week": 4,  # PGD-4.5 / 5.2.1
             "execution_weeks": [],
             "working_days": [1, 2, 3, 4, 5],
             "skip_public_holidays": True,
+            "avoid_high_traffic": True,  # PGD-5.2.2
             "traffic_threshold_percent": 120,  # PGD-5.2.2
+            "max_shops_per_shopper_slot": 2,
             "scoring_mode": "weighted",  # PGD-2.1: the QM score
             "target_score": Decimal("95"),  # PGD-5.1.2
             "report_due_day": 5,  # PGD-4.7 / 5.4
@@ -217,13 +220,17 @@ PRESETS = {
             "sample_size_is_minimum": True,
             "top_n_reasons": 5,  # TLK-5.1.2
             "top_reasons_per_area": True,  # TLK-5.1.2: adjusted to the skills of each area
+            # TLK-5.1.2: information, request, complaint FCR and escalated complaint.
+            "top_reasons_per_category": True,
             "min_shops_per_band": 1,  # TLK-5.2.1.3: morning, midday, afternoon and night
             "execution_pattern": "weeks_of_month",
             "sessions_per_week": None,
             "execution_weeks": [2],  # TLK-5.2.1.3: week II
             "working_days": [1, 2, 3, 4, 5, 6, 7],  # a 24/7 center
             "skip_public_holidays": True,
+            "avoid_high_traffic": False,  # the Telkom instruction has no traffic rule
             "traffic_threshold_percent": 120,
+            "max_shops_per_shopper_slot": 2,
             "scoring_mode": "binary",  # TLK-5.3.3
             "target_score": Decimal("95"),
             "report_due_day": 5,

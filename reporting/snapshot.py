@@ -70,6 +70,7 @@ def dump(figures: MonthlyFigures) -> dict:
                 "band": s.band,
                 "planned": s.planned,
                 "done": s.done,
+                "uncovered": s.uncovered,
                 "area": s.area,
             }
             for s in figures.coverage
@@ -125,7 +126,8 @@ def load(program: Program, data: dict) -> MonthlyFigures:
                 s["band"],
                 s["planned"],
                 s["done"],
-                s["planned"] > 0 and not s["done"],
+                # Snapshots frozen before the flag was kept used the old rule.
+                s.get("uncovered", s["planned"] > 0 and not s["done"]),
                 s.get("area", ""),  # snapshots frozen before areas have none
             )
             for s in data["coverage"]

@@ -12,11 +12,14 @@ tie-breaking, so anyone can check a plan by hand:
    seats left go to the largest remainders (ties: larger population, then the
    stratum's order key).
 3. Coverage rules are applied before the result is final: a band that must
-   have at least k shops and has fewer gets them on its largest stratum; each
-   seat is taken from the stratum that was last to win a remainder seat (so
-   every other stratum stays within floor/ceil of its quota).
+   have at least k shops and has fewer gets them on its largest stratum, then
+   each top reason (of each area) with no shop gets one on its largest
+   stratum; each seat is taken from the stratum that was last to win a
+   remainder seat (so every other stratum stays within floor/ceil of its
+   quota), never uncovering a band or a reason.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from math import floor
@@ -26,10 +29,24 @@ class AllocationError(ValueError):
     """The sample cannot be allocated as asked (the message says why)."""
 
 
-def top_reasons(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
-    """The n reasons with most contacts, ties broken by name; zero counts are left out."""
+def top_reasons(
+    counts: dict[str, int], n: int, category_of: dict[str, str] | None = None
+) -> list[tuple[str, int]]:
+    """The n reasons with most contacts, ties broken by name; zero counts are left out.
+
+    With `category_of` (reason -> category), the best reason of each category
+    that has contacts is in the top first (TLK-5.1.2), then the others by count
+    up to n; when there are more categories than n, every best is kept.
+    """
     ranked = sorted(((r, c) for r, c in counts.items() if c > 0), key=lambda rc: (-rc[1], rc[0]))
-    return ranked[:n]
+    if not category_of:
+        return ranked[:n]
+    best: dict[str, tuple[str, int]] = {}
+    for reason, count in ranked:  # the first of each category is its best
+        best.setdefault(category_of[reason], (reason, count))
+    chosen = set(best.values())
+    rest = [rc for rc in ranked if rc not in chosen][: max(0, n - len(chosen))]
+    return sorted([*chosen, *rest], key=lambda rc: (-rc[1], rc[0]))
 
 
 @dataclass(frozen=True)
@@ -63,8 +80,14 @@ def hamilton(quotas: list[Fraction], n: int, tie_keys: list[tuple]) -> list[int]
     return seats
 
 
-def allocate(strata: list[Stratum], n: int, *, min_per_band: int = 0) -> list[Allocated]:
-    """Allocate n shops over the strata; see the module docstring."""
+def allocate(
+    strata: list[Stratum], n: int, *, min_per_band: int = 0, min_per_reason: int = 0
+) -> list[Allocated]:
+    """Allocate n shops over the strata; see the module docstring.
+
+    Raises ReasonsUncovered (with the allocation without the reason rule) when
+    the reasons cannot each get `min_per_reason` with n shops.
+    """
     strata = [s for s in strata if s.population > 0]
     if n <= 0:
         raise AllocationError("The sample size must be at least 1.")
@@ -76,7 +99,7 @@ def allocate(strata: list[Stratum], n: int, *, min_per_band: int = 0) -> list[Al
     tie_keys = [(-s.population, s.order or (s.reason, s.band)) for s in strata]
     seats = hamilton(quotas, n, tie_keys)
     lifted = [False] * len(strata)
-
+    rules = []
     if min_per_band:
         bands = sorted({s.band for s in strata})
         if len(bands) * min_per_band > n:
@@ -84,14 +107,25 @@ def allocate(strata: list[Stratum], n: int, *, min_per_band: int = 0) -> list[Al
                 f"{n} shops cannot give each of the {len(bands)} time bands "
                 f"{min_per_band} shop(s)."
             )
-        # Seats won on a remainder, last-won first: the donors of coverage seats.
-        winners = _remainder_ranking(quotas, tie_keys)[: n - sum(floor(q) for q in quotas)]
-        donors = list(reversed(winners))
-        for band in bands:
-            members = [i for i in range(len(strata)) if strata[i].band == band]
-            while sum(seats[i] for i in members) < min_per_band:
+        rules.append(_Rule("band", lambda s: s.band, min_per_band))
+    if min_per_reason:
+        rules.append(_Rule("reason", lambda s: (s.area, s.reason), min_per_reason))
+    # Seats won on a remainder, last-won first: the donors of coverage seats.
+    winners = _remainder_ranking(quotas, tie_keys)[: n - sum(floor(q) for q in quotas)]
+    donors = list(reversed(winners))
+    for r, rule in enumerate(rules):
+        active = rules[: r + 1]  # a later rule never uncovers what an earlier one gave
+        for group in sorted({rule.key(s) for s in strata}):
+            members = [i for i in range(len(strata)) if rule.key(strata[i]) == group]
+            while sum(seats[i] for i in members) < rule.minimum:
                 receiver = min(members, key=lambda i: (-quotas[i], tie_keys[i]))
-                donor = _take_donor(donors, seats, strata, min_per_band, band, quotas)
+                try:
+                    donor = _take_donor(donors, seats, strata, active, rule, group, quotas)
+                except AllocationError:
+                    if rule.name == "band":
+                        raise
+                    base = allocate(strata, n, min_per_band=min_per_band)
+                    raise ReasonsUncovered(base) from None
                 seats[donor] -= 1
                 seats[receiver] += 1
                 lifted[receiver] = True
@@ -101,22 +135,43 @@ def allocate(strata: list[Stratum], n: int, *, min_per_band: int = 0) -> list[Al
     ]
 
 
-def _take_donor(donors, seats, strata, min_per_band, band, quotas) -> int:
-    """The next stratum that can give a seat without uncovering its own band."""
+class ReasonsUncovered(AllocationError):
+    """n is too small to give every top reason a shop; `allocated` is the
+    allocation with the band rule only."""
 
-    def band_total(b):
-        return sum(seats[j] for j in range(len(strata)) if strata[j].band == b)
+    def __init__(self, allocated: list[Allocated]):
+        super().__init__("The sample is too small to give every top reason a shop.")
+        self.allocated = allocated
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    key: object  # stratum -> its group (a band, an (area, reason))
+    minimum: int
+
+
+def _take_donor(donors, seats, strata, rules, rule, group, quotas) -> int:
+    """The next stratum that can give a seat without uncovering a group of any rule."""
+    totals = [Counter() for _r in rules]
+    for j, s in enumerate(strata):
+        for t, r in zip(totals, rules, strict=True):
+            t[r.key(s)] += seats[j]
+
+    def can_give(i):
+        s = strata[i]
+        return (
+            seats[i] > 0
+            and rule.key(s) != group
+            and all(t[r.key(s)] > r.minimum for t, r in zip(totals, rules, strict=True))
+        )
 
     for i in list(donors):
-        if seats[i] > 0 and strata[i].band != band and band_total(strata[i].band) > min_per_band:
+        if can_give(i):
             donors.remove(i)
             return i
     # No remainder seat left to give: take from the largest allocation that can spare one.
-    candidates = [
-        i
-        for i in range(len(strata))
-        if seats[i] > 0 and strata[i].band != band and band_total(strata[i].band) > min_per_band
-    ]
+    candidates = [i for i in range(len(strata)) if can_give(i)]
     if not candidates:
         raise AllocationError("The coverage rule cannot be met with this sample size.")
     return max(candidates, key=lambda i: (seats[i] - quotas[i], seats[i]))

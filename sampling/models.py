@@ -220,6 +220,34 @@ PLAN_NOTES = {
         "The week from %(week)s has %(days)s open days (a holiday or the month's edge): "
         "%(sessions)s sessions instead of %(per_week)s (PGD-4.5)."
     ),
+    "band_least_busy": _(
+        "Every slot of time band %(band)s is high-traffic, but the band must be covered "
+        "(TLK-5.2.1.3): its least busy slot of each day is used (%(slots)s)."
+    ),
+    "category_none": _(
+        "Category %(category)s had no contact last month: the top reasons hold none of "
+        "its reasons (TLK-5.1.2)."
+    ),
+    "category_none_area": _(
+        "Category %(category)s had no contact in area %(area)s last month: that area's "
+        "top reasons hold none of its reasons (TLK-5.1.2)."
+    ),
+    "reasons_uncovered": _(
+        "The %(n)s top reasons cannot each get a shop with %(size)s shops: some reasons "
+        "have none (listed under Allocation)."
+    ),
+    "strata_empty": _(
+        "Strata with no shop: %(n)s (their quota is too small). They are listed under "
+        "Allocation and counted as uncovered in the monthly figures."
+    ),
+    "late_start": _(
+        "The plan was made on %(made)s, during its month: shops start at the next open "
+        "session, on %(start)s; %(days)s execution days had already passed."
+    ),
+    "slot_crowded": _(
+        "Shops above the %(k)s a shopper takes in one slot: %(n)s. The month has too few "
+        "sessions or shoppers for the sample."
+    ),
     "area_fallback": _(
         "The program picks the top reasons per area (TLK-5.1.2), but the contact data has "
         "no area: the frame is program-wide."
@@ -278,6 +306,18 @@ class SamplePlan(models.Model):
         default=list,
         blank=True,
         help_text=_("What the plan left out and why (bands without slots, gaps)."),
+    )
+    busy_slots = models.JSONField(
+        _("high-traffic slots"),
+        default=list,
+        blank=True,
+        help_text=_("[weekday, slot id] pairs that were high-traffic when the plan was made."),
+    )
+    starts_on = models.DateField(
+        _("first execution day"),
+        null=True,
+        blank=True,
+        help_text=_("A plan made during its month starts at the next open session."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -388,10 +428,19 @@ class PlanStratum(models.Model):
 
 
 class ShopStatus(models.TextChoices):
+    """Where a planned shop stands; kept by the scoring stage as its form moves
+    (started, submitted, returned, finalized)."""
+
     PLANNED = "planned", _("Planned")
     RESCHEDULE = "reschedule", _("To reschedule")
-    DONE = "done", _("Done")
+    STARTED = "started", _("Started (draft)")
+    SUBMITTED = "submitted", _("Submitted, in review")
+    DONE = "done", _("Finalized")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# Shops the shopper still has to do something for once their day has passed.
+OPEN_SHOP_STATUSES = (ShopStatus.PLANNED, ShopStatus.RESCHEDULE, ShopStatus.STARTED)
 
 
 class PlannedShop(models.Model):

@@ -6,17 +6,22 @@ the same data and seed give the same schedule.
 - Execution days: the program's working days of the month, minus public
   holidays and closures; for the "weeks of the month" pattern only days in
   those weeks (week I = days 1–7, week II = days 8–14, …, week V = 29–31).
-- High traffic: a (weekday, slot) whose contacts per hour exceed the
-  threshold percentage of the average (weekday, slot) is never used.
+- High traffic (when the program has the rule): a (weekday, slot) whose
+  contacts per hour per date of that weekday exceed the threshold percentage
+  of the mean over the program's slots is not used; a band that must be
+  covered and has only busy slots keeps its least busy slot of each weekday.
 - Sessions: with "N sessions per week", each calendar week (Monday–Sunday,
   cut at the month's edges, prorated by its working days) gets N sessions,
   shared among the time bands in proportion to their shops; a session is one
   slot on one day. With the weeks pattern every low-traffic slot of those
   days is a session.
 - Placement: each shop goes to the least-used session of its band (ties
-  drawn at random), which spreads shops across weeks, days and slots.
-- Assignment: each shop goes to the shopper with the fewest shops so far
-  (ties: fewest that day, then name).
+  drawn at random), which spreads shops across weeks, days and slots; a
+  session holds at most (shoppers × shops per shopper per slot) while the
+  band has room elsewhere.
+- Assignment: each shop goes to the shopper with the fewest shops so far,
+  passing over one who holds the most allowed in that slot (ties: fewest
+  that day, then name).
 """
 
 import random
@@ -83,8 +88,16 @@ def execution_days(
     ]
 
 
-def slot_traffic(hourly: dict[tuple[int, int], int], weekday: int, slot: Slot) -> float:
-    """Contacts per hour in `slot` on `weekday`, from counts per (weekday, hour)."""
+def weekday_days(month: date) -> Counter:
+    """{ISO weekday: how many dates of the month fall on it} (4 or 5)."""
+    return Counter(d.isoweekday() for d in month_days(month))
+
+
+def slot_traffic(
+    hourly: dict[tuple[int, int], int], weekday: int, slot: Slot, days: int = 1
+) -> float:
+    """Contacts per hour in `slot` on one `weekday` (of `days` such dates), from
+    counts per (weekday, hour) summed over the month."""
     start = slot.start.hour * 60 + slot.start.minute
     end = slot.end.hour * 60 + slot.end.minute
     contacts = 0.0
@@ -92,7 +105,47 @@ def slot_traffic(hourly: dict[tuple[int, int], int], weekday: int, slot: Slot) -
         overlap = min(end, (hour + 1) * 60) - max(start, hour * 60)
         if overlap > 0:
             contacts += hourly.get((weekday, hour), 0) * overlap / 60
-    return contacts / slot.hours if slot.hours else 0.0
+    return contacts / slot.hours / max(days, 1) if slot.hours else 0.0
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """How busy each (weekday, slot) is as a rate, and which are high-traffic.
+
+    rate = contacts per hour of the slot per date that weekday falls on in the
+    data's month (a month with five Mondays does not make Monday look busier);
+    `mean` is over the program's own slots on its working days; a slot is busy
+    when its rate exceeds `threshold` % of the mean, and only when the rule is on.
+    """
+
+    rates: dict[tuple[int, int], float]
+    mean: float
+    threshold: int | None  # None: the program has no traffic rule
+    busy: dict[tuple[int, int], float]
+
+    @property
+    def limit(self) -> float | None:
+        return None if self.threshold is None else self.mean * self.threshold / 100
+
+
+def traffic(
+    hourly: dict[tuple[int, int], int],
+    slots: list[Slot],
+    weekdays: list[int],
+    days_per_weekday: dict[int, int],
+    threshold_percent: int | None,
+) -> Traffic:
+    rates = {
+        (w, s.id): slot_traffic(hourly, w, s, days_per_weekday.get(w, 1))
+        for w in weekdays
+        for s in slots
+    }
+    mean = sum(rates.values()) / len(rates) if rates else 0.0
+    busy = {}
+    if threshold_percent is not None and mean:
+        limit = mean * threshold_percent / 100
+        busy = {key: rate for key, rate in rates.items() if rate > limit}
+    return Traffic(rates, mean, threshold_percent, busy)
 
 
 def high_traffic(
@@ -100,14 +153,19 @@ def high_traffic(
     slots: list[Slot],
     weekdays: list[int],
     threshold_percent: int,
+    days_per_weekday: dict[int, int] | None = None,
 ) -> dict[tuple[int, int], float]:
-    """{(weekday, slot id): traffic} of the (weekday, slot)s above the threshold."""
-    traffic = {(w, s.id): slot_traffic(hourly, w, s) for w in weekdays for s in slots}
-    if not traffic:
-        return {}
-    mean = sum(traffic.values()) / len(traffic)
-    limit = mean * threshold_percent / 100
-    return {key: t for key, t in traffic.items() if mean and t > limit}
+    """{(weekday, slot id): rate} of the (weekday, slot)s above the threshold."""
+    return traffic(hourly, slots, weekdays, days_per_weekday or {}, threshold_percent).busy
+
+
+def least_busy(
+    rates: dict[tuple[int, int], float], slots: list[Slot], weekdays: list[int]
+) -> dict[int, Slot]:
+    """{weekday: the slot among `slots` with the lowest rate that day} (ties: earlier)."""
+    return {
+        w: min(slots, key=lambda s: (rates.get((w, s.id), 0.0), s.start, s.id)) for w in weekdays
+    }
 
 
 def candidate_sessions(
@@ -186,11 +244,17 @@ def weekly_sessions(
 
 
 def place(
-    shop_bands: list[str], sessions: list[Session], rng: random.Random
+    shop_bands: list[str],
+    sessions: list[Session],
+    rng: random.Random,
+    capacity: int | None = None,
 ) -> list[Session | None]:
     """For each shop (given by its band), the session it runs in; None if its
-    band has no session. Least-used session first, ties at random."""
+    band has no session. Least-used session first (then the least-used day),
+    ties at random; a session holds at most `capacity` shops while another
+    session of the band has room."""
     uses: Counter = Counter()
+    day_uses: Counter = Counter()
     by_band: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
         by_band[s.band].append(s)
@@ -200,35 +264,53 @@ def place(
         if not pool:
             placed.append(None)
             continue
-        day_uses = Counter(p.day for p in placed if p is not None)
+        if capacity:
+            pool = [s for s in pool if uses[s] < capacity] or pool
         least = min(uses[s] for s in pool)
         ties = [s for s in pool if uses[s] == least]
         fewest_day = min(day_uses[s.day] for s in ties)
         ties = [s for s in ties if day_uses[s.day] == fewest_day]
         session = rng.choice(ties)
         uses[session] += 1
+        day_uses[session.day] += 1
         placed.append(session)
     return placed
 
 
 def assign(
-    shops: list[tuple[int, date]], shoppers: list[tuple[str, int]], load: Counter | None = None
+    shops: list[tuple[int, date, int | None]],
+    shoppers: list[tuple[str, int]],
+    load: Counter | None = None,
+    *,
+    per_slot: int | None = None,
+    taken: Counter | None = None,
 ) -> dict[int, int]:
     """{shop key: shopper id}: evenly, the least-loaded shopper first.
 
-    `shops` are (key, day) in the order to assign; `shoppers` are (name, id).
+    `shops` are (key, day, slot id) in the order to assign; `shoppers` are
+    (name, id). A shopper with `per_slot` shops in that slot of that day is
+    passed over while another has room (`taken` counts what they hold already).
     Ties: fewer shops that day, then name.
     """
     if not shoppers:
         return {}
     load = Counter(load or {})
+    in_slot = Counter(taken or {})
     per_day: Counter = Counter()
     result = {}
-    for key, day in shops:
+    for key, day, slot in shops:
         _name, shopper = min(
-            shoppers, key=lambda ns: (load[ns[1]], per_day[(ns[1], day)], ns[0], ns[1])
+            shoppers,
+            key=lambda ns: (
+                bool(per_slot) and in_slot[(ns[1], day, slot)] >= per_slot,
+                load[ns[1]],
+                per_day[(ns[1], day)],
+                ns[0],
+                ns[1],
+            ),
         )
         result[key] = shopper
         load[shopper] += 1
         per_day[(shopper, day)] += 1
+        in_slot[(shopper, day, slot)] += 1
     return result

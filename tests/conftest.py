@@ -1,6 +1,7 @@
 import os
 import shutil
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -66,6 +67,22 @@ def _celery_eager():
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
+
+
+# Plans are made "before their month" in tests, whatever day the suite runs on:
+# a plan made during its month starts after that moment (tests of that rule pass
+# `at=`, or set `sampling.services.plans.now` themselves).
+PLANS_MADE_AT = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plans_made_before_their_month():
+    from sampling.services import plans
+
+    real = plans.now
+    plans.now = lambda: PLANS_MADE_AT
+    yield
+    plans.now = real
 
 
 @pytest.fixture(autouse=True)

@@ -168,7 +168,8 @@ def test_an_approved_plan_is_frozen(pgd, pgd_plan, member):
 
 def test_reschedule_and_reassign_need_a_reason_and_are_audited(pgd, pgd_plan, member):
     shop = pgd_plan.shops.first()
-    other_slot = pgd.time_slots.exclude(pk=shop.slot_id).first()
+    busy = {slot for weekday, slot in pgd_plan.busy_slots if weekday == 2}  # 15 Dec: Tuesday
+    other_slot = pgd.time_slots.exclude(pk=shop.slot_id).exclude(pk__in=busy).first()
     with pytest.raises(ValidationError):
         services.shop_reschedule(shop=shop, day=date(2026, 12, 15), slot=other_slot, reason=" ")
     with pytest.raises(ValidationError):

@@ -47,18 +47,21 @@ OTHER = None  # the other / unknown area group: area NULL
 # Frame: Jakarta {Informasi tagihan 40, Internet lambat 20}, Bandung {Ubah paket 25,
 # Ganti password 15}, other {Internet mati total 15, Tagihan tidak sesuai 5}: 120
 # contacts. Exact quota = 10 × contacts ÷ 120; floors give 7 shops; the 3 left go
-# to the largest remainders 0.8333, 0.6667 and 0.5 (all in Jakarta).
+# to the largest remainders 0.8333, 0.6667 and 0.5 (all in Jakarta). Every top
+# reason of every area gets a shop: "Tagihan tidak sesuai" (other group, quota
+# 0.4167) is lifted to 1, taking the seat last won on a remainder (Jakarta's
+# Informasi tagihan × morning, 2.5 → 2, still within floor/ceil).
 EXPECTED = [
     # (area, reason, band, contacts, exact quota, allocated), in the plan's order:
     # areas by name, the other group last; then reason name; then band.
     ("Bandung", "Ganti password WiFi", "midday", 15, "1.2500", 1),
     ("Bandung", "Ubah paket layanan", "morning", 25, "2.0833", 2),
-    ("Jakarta", "Informasi tagihan", "morning", 30, "2.5000", 3),
+    ("Jakarta", "Informasi tagihan", "morning", 30, "2.5000", 2),
     ("Jakarta", "Informasi tagihan", "midday", 10, "0.8333", 1),
     ("Jakarta", "Internet lambat", "morning", 20, "1.6667", 2),
     (OTHER, "Internet mati total", "morning", 12, "1.0000", 1),
     (OTHER, "Internet mati total", "midday", 3, "0.2500", 0),
-    (OTHER, "Tagihan tidak sesuai", "morning", 5, "0.4167", 0),
+    (OTHER, "Tagihan tidak sesuai", "morning", 5, "0.4167", 1),
 ]
 
 
@@ -96,6 +99,7 @@ def telkom(tlk, member):
     """The Telkom preset (per-area rule on) with two areas, top 2, 10 shops."""
     assert tlk.top_reasons_per_area
     tlk.top_n_reasons = 2
+    tlk.top_reasons_per_category = False  # the hand calculation is by count only
     tlk.monthly_sample_size = 10
     tlk.save()
     Area.objects.create(program=tlk, code="jkt", name="Jakarta")
@@ -148,7 +152,9 @@ def test_per_area_frame_and_allocation_by_hand(telkom):
     shares = [s.share for s in plan.strata.order_by("order")]
     assert shares[0] == Decimal("0.125000")  # 15 ÷ 120
     assert sum(s.allocated for s in plan.strata.all()) == 10
-    assert not plan.strata.filter(lifted=True).exists()  # every band has shops already
+    # Every band has shops already; the other group's second reason is lifted.
+    lifted = plan.strata.get(lifted=True)
+    assert (lifted.area, lifted.reason.name) == (None, "Tagihan tidak sesuai")
 
 
 def test_each_shop_carries_its_strata_area(telkom):
@@ -161,7 +167,7 @@ def test_each_shop_carries_its_strata_area(telkom):
     for s in shops:
         key = s.area.name if s.area else None
         per_area[key] = per_area.get(key, 0) + 1
-    assert per_area == {"Jakarta": 6, "Bandung": 3, None: 1}
+    assert per_area == {"Jakarta": 5, "Bandung": 3, None: 2}
     for shop in shops:  # in a slot of its stratum's band
         assert shop.slot.band_id == shop.stratum.band_id
 
@@ -186,7 +192,10 @@ def test_unknown_and_blank_areas_are_a_group_of_their_own_and_said(telkom):
 def test_the_coverage_rule_comes_before_the_remainders(telkom):
     # Midday must have 4 shops: Bandung's Ganti password (largest midday quota)
     # takes the seats won last on a remainder: Jakarta's Informasi tagihan
-    # (morning, 0.5) and then Internet lambat (0.6667).
+    # (morning, 0.5) and then Internet lambat (0.6667). Then every top reason gets a
+    # shop: the other group's Tagihan tidak sesuai takes one from the stratum
+    # closest to its quota that can spare it without uncovering a band or a reason
+    # (no remainder seat is left): Bandung's Ubah paket (2.0833 → 1).
     telkom.min_shops_per_band = 4
     telkom.save()
     contacts(telkom, NOV)
@@ -194,16 +203,16 @@ def test_the_coverage_rule_comes_before_the_remainders(telkom):
     allocated = [(row[0], row[1], row[2], row[5]) for row in _table(plan)]
     assert allocated == [
         ("Bandung", "Ganti password WiFi", "midday", 3),
-        ("Bandung", "Ubah paket layanan", "morning", 2),
+        ("Bandung", "Ubah paket layanan", "morning", 1),
         ("Jakarta", "Informasi tagihan", "morning", 2),
         ("Jakarta", "Informasi tagihan", "midday", 1),
         ("Jakarta", "Internet lambat", "morning", 1),
         (OTHER, "Internet mati total", "morning", 1),
         (OTHER, "Internet mati total", "midday", 0),
-        (OTHER, "Tagihan tidak sesuai", "morning", 0),
+        (OTHER, "Tagihan tidak sesuai", "morning", 1),
     ]
-    lifted = plan.strata.get(lifted=True)
-    assert (lifted.area.name, lifted.reason.name) == ("Bandung", "Ganti password WiFi")
+    lifted = {(s.area_id and s.area.name, s.reason.name) for s in plan.strata.filter(lifted=True)}
+    assert lifted == {("Bandung", "Ganti password WiFi"), (None, "Tagihan tidak sesuai")}
 
 
 def test_without_areas_in_the_data_the_frame_is_program_wide_and_said(telkom):
@@ -320,8 +329,8 @@ def test_plan_page_shows_the_area_column_subtotals_and_explanation(
     groups = response.context["area_groups"]
     assert [(g.label, g.population, g.allocated) for g in groups] == [
         ("Bandung", 40, 3),
-        ("Jakarta", 60, 6),
-        ("Other / unknown area", 20, 1),
+        ("Jakarta", 60, 5),
+        ("Other / unknown area", 20, 2),
     ]
     assert f"{groups[1].quota:.4f}" == "5.0000"  # 10 × 60 ÷ 120
     assert body.count('class="table-light fw-semibold area-subtotal"') == 3

@@ -24,16 +24,9 @@ from programs.models import (
     TimeSlot,
 )
 from programs.presets import PRESET_CHOICES
+from programs.workdays import WEEKDAY_NAMES
 
-WEEKDAYS = [
-    (1, _("Monday")),
-    (2, _("Tuesday")),
-    (3, _("Wednesday")),
-    (4, _("Thursday")),
-    (5, _("Friday")),
-    (6, _("Saturday")),
-    (7, _("Sunday")),
-]
+WEEKDAYS = list(WEEKDAY_NAMES.items())
 # Lazy: worded in the language of the request, not of the module's import.
 _week_label = lazy(lambda n: gettext("Week %(n)s") % {"n": n}, str)
 WEEKS = [(w, _week_label(w)) for w in range(1, 6)]
@@ -69,13 +62,16 @@ class ProgramRulesForm(forms.ModelForm):
             "sample_size_is_minimum",
             "top_n_reasons",
             "top_reasons_per_area",
+            "top_reasons_per_category",
             "min_shops_per_band",
             "execution_pattern",
             "sessions_per_week",
             "execution_weeks",
             "working_days",
             "skip_public_holidays",
+            "avoid_high_traffic",
             "traffic_threshold_percent",
+            "max_shops_per_shopper_slot",
             "scoring_mode",
             "target_score",
             "report_due_day",
@@ -109,6 +105,7 @@ class ProgramRulesForm(forms.ModelForm):
                     "sample_size_is_minimum",
                     "top_n_reasons",
                     "top_reasons_per_area",
+                    "top_reasons_per_category",
                     "min_shops_per_band",
                     css_class=row,
                 ),
@@ -121,7 +118,9 @@ class ProgramRulesForm(forms.ModelForm):
                     "execution_weeks",
                     "working_days",
                     "skip_public_holidays",
+                    "avoid_high_traffic",
                     "traffic_threshold_percent",
+                    "max_shops_per_shopper_slot",
                     css_class=row,
                 ),
             ),

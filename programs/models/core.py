@@ -183,6 +183,17 @@ class Program(models.Model):
         ),
     )
 
+    top_reasons_per_category = models.BooleanField(
+        _("best reason of each category in the top-N"),
+        default=False,
+        help_text=_(
+            "TLK-5.1.2: the top-N always holds the most frequent reason of each "
+            "interaction category that has contacts (information, request, complaint "
+            "FCR, escalated complaint); the rest by count. The plan says when a "
+            "category had no contact."
+        ),
+    )
+
     min_shops_per_band = models.PositiveSmallIntegerField(
         _("minimum shops per time band"),
         default=0,
@@ -224,13 +235,31 @@ class Program(models.Model):
         help_text=_("Indonesian public holidays (and the program's closures) get no shops."),
     )
     holiday_country = models.CharField(_("holiday calendar"), max_length=2, default="ID")
+    avoid_high_traffic = models.BooleanField(
+        _("avoid high-traffic slots"),
+        default=True,
+        help_text=_(
+            "PGD-5.2.2: no shop in a slot that is busy as a rate (contacts per hour on "
+            "each day that weekday falls on, against the mean of the program's slots). "
+            "Telkom's instruction has no such rule."
+        ),
+    )
     traffic_threshold_percent = models.PositiveSmallIntegerField(
         _("high-traffic threshold (%)"),
         default=120,
         validators=[MinValueValidator(50), MaxValueValidator(500)],
         help_text=_(
-            "A slot whose contacts per hour exceed this percentage of the average "
-            "slot's is high-traffic and gets no shops (PGD-5.2.2)."
+            "A slot whose contacts per hour per day exceed this percentage of the mean "
+            "of the program's slots on its working days is high-traffic (PGD-5.2.2)."
+        ),
+    )
+    max_shops_per_shopper_slot = models.PositiveSmallIntegerField(
+        _("shops per shopper per slot (at most)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "Shops are spread over sessions and slots: no shopper gets more than this "
+            "many shops in one slot of one day while the plan has room elsewhere."
         ),
     )
 

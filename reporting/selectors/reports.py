@@ -161,7 +161,7 @@ class StratumCoverage:
     band: str
     planned: int
     done: int
-    uncovered: bool  # planned but no finalized shop
+    uncovered: bool  # no finalized shop (none planned, or none finalized)
     area: str = ""  # on a plan framed per area (TLK-5.1.2): the stratum's area
 
 
@@ -308,7 +308,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
             s.band.name,
             s.planned,
             s.done,
-            s.planned > 0 and s.done == 0,
+            s.done == 0,  # planned but not finalized, or allocated no shop at all
             s.area_label if s.plan.frame_per_area else "",
         )
         for s in strata

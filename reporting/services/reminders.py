@@ -28,6 +28,7 @@ from programs.workdays import add_working_days
 from reporting.dates import report_due_day
 from reporting.services.reports import current_report, first_report_month
 from sampling.models import ContactImport, PlannedShop, PlanStatus, SamplePlan, ShopStatus
+from sampling.selectors import week_one_material
 from sampling.services import previous_month
 
 MORNING_HOUR = 6  # today's shops go out from 06:00 in the program's zone
@@ -193,7 +194,9 @@ def sweep_progress(program: Program, now: datetime) -> int:
 
 def sweep_week_one(program: Program, now: datetime) -> int:
     """After week I: last month's data not imported, or this month's plan not
-    approved (TLK-5.2.1.1) — to the analysts and the manager."""
+    approved (TLK-5.2.1.1) — to the analysts and the manager; the month's
+    scenario material not ready (library not updated in week I, shops without
+    a scenario) — to the analysts."""
     local = timezone.localtime(now, program.zone)
     if local.day <= WEEK_I_LAST_DAY:
         return 0
@@ -231,7 +234,41 @@ def sweep_week_one(program: Program, now: datetime) -> int:
             ),
             url=reverse("plan_list", args=[program.code]),
         )
+    plan = (
+        SamplePlan.objects.filter(program=program, month=month).select_related("program").first()
+    )
+    material = week_one_material(plan) if plan else None
+    if material and not material.ready:
+        made += notify_each(
+            members(program, Role.QC_ANALYST),
+            kind=Kind.MATERIAL_NOT_READY,
+            occasion=f"{program.pk}:{month:%Y-%m}",
+            program=program,
+            now=now,
+            message=lambda u: (
+                _("The scenario material of %(month)s is not ready") % {"month": f"{month:%Y-%m}"},
+                _material_missing(material),
+            ),
+            url=reverse("plan_detail", args=[program.code, f"{month:%Y-%m}"]),
+        )
     return made
+
+
+def _material_missing(material) -> str:
+    """What the week-I material lacks, in the current language."""
+    parts = []
+    if not material.updated:
+        parts.append(_("The scenario library was not updated in week I (TLK-5.2.1.1)."))
+    if material.gaps:
+        parts.append(
+            ngettext(
+                "%(n)s shop of the plan has no scenario.",
+                "%(n)s shops of the plan have no scenario.",
+                material.gap_shops,
+            )
+            % {"n": material.gap_shops}
+        )
+    return " ".join(parts)
 
 
 def sweep_calibration(program: Program, now: datetime) -> int:

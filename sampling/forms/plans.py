@@ -16,6 +16,11 @@ class ShopRescheduleForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=DateInput())
     slot = forms.ModelChoiceField(label=_("Slot"), queryset=TimeSlot.objects.none())
     reason = forms.CharField(label=_("Why"), max_length=300)
+    busy_ok = forms.BooleanField(
+        label=_("Move into a high-traffic slot"),
+        required=False,
+        help_text=_("Only with a reason why (PGD-5.2.2); the change is audited."),
+    )
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

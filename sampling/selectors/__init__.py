@@ -19,10 +19,12 @@ from sampling.selectors.plans import (
     OVERDUE_DAYS,
     AreaStrata,
     ProgressRow,
+    WeekOneMaterial,
     plan_progress,
     shopper_overdue,
     shopper_shops,
     strata_by_area,
+    week_one_material,
 )
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "ProgressRow",
     "ReasonRow",
     "UnknownReason",
+    "WeekOneMaterial",
     "contact_overview",
     "import_unknown_reasons",
     "plan_progress",
@@ -46,4 +49,5 @@ __all__ = [
     "shopper_overdue",
     "shopper_shops",
     "strata_by_area",
+    "week_one_material",
 ]

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Sum
-from django.utils.translation import gettext_lazy as _
 
 from programs.models import ContactReason, Program, TimeSlot
+from programs.workdays import WEEKDAY_NAMES
 from sampling import scheduling
 from sampling.allocation import top_reasons
 from sampling.models import (
@@ -25,15 +25,7 @@ HOURS = range(24)
 
 HEAT_LEVELS = 10
 
-WEEKDAY_LABELS = {
-    1: _("Monday"),
-    2: _("Tuesday"),
-    3: _("Wednesday"),
-    4: _("Thursday"),
-    5: _("Friday"),
-    6: _("Saturday"),
-    7: _("Sunday"),
-}
+WEEKDAY_LABELS = WEEKDAY_NAMES
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,8 @@ class UnknownReason:
 class HeatCell:
     weekday: int
     hour: int
-    contacts: int
+    contacts: int  # in the month
+    per_day: float  # on each date of the month that weekday falls on
     level: int  # 0 … HEAT_LEVELS - 1, for the colour
     in_slot: bool
     busy: bool  # inside a slot that is high-traffic on this weekday
@@ -74,8 +67,10 @@ class ContactOverview:
     reasons: list[ReasonRow]
     unknown: list[UnknownReason]
     heat: list[tuple[str, list[HeatCell]]]  # (weekday label, cells by hour)
-    busy_slots: list[tuple[str, TimeSlot, float]]  # (weekday label, slot, contacts per hour)
-    threshold: float  # contacts per hour above which a slot is high-traffic
+    busy_slots: list[tuple[str, TimeSlot, float]]  # (weekday, slot, contacts per hour per day)
+    threshold: float | None  # the rate above which a slot is high-traffic; None: no rule
+    mean: float  # the mean rate over the program's slots on its working days
+    days: list[tuple[str, int]]  # (weekday, dates of the month it falls on)
     slots: list[TimeSlot] = field(default_factory=list)
 
     @property
@@ -104,7 +99,9 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
         else:
             known[r["reason__name"]] += r["n"]
             category[r["reason__name"]] = r["reason__category__name"]
-    top = top_reasons(known, program.top_n_reasons)
+    top = top_reasons(
+        known, program.top_n_reasons, category if program.top_reasons_per_category else None
+    )
     frame = {name for name, _n in top}
     ranked = top + sorted(
         ((n, c) for n, c in known.items() if n not in frame), key=lambda nc: (-nc[1], nc[0])
@@ -123,21 +120,23 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
                 in_frame=name in frame,
             )
         )
-    hourly = Counter()
-    for r in (
+    slots = list(TimeSlot.objects.filter(program=program).select_related("band"))
+    sched = [scheduling.Slot(s.pk, scheduling.key(s.band_id), s.start, s.end) for s in slots]
+    hourly_rows = list(
         ContactStat.objects.filter(contact_import=record)
         .values("weekday", "hour")
         .annotate(n=Sum("count"))
-    ):
-        hourly[(r["weekday"], r["hour"])] = r["n"]
-    slots = list(TimeSlot.objects.filter(program=program).select_related("band"))
+        .order_by()
+    )
+    hourly = Counter()
+    for r in hourly_rows:
+        hourly[(r["weekday"], r["hour"])] += r["n"]
+    rates = traffic_of(program, record, sched, hourly_rows)
+    days = scheduling.weekday_days(record.month)
     peak = max(hourly.values(), default=0)
-    sched = [scheduling.Slot(s.pk, scheduling.key(s.band_id), s.start, s.end) for s in slots]
-    weekdays = sorted(program.working_days)
-    busy = scheduling.high_traffic(hourly, sched, weekdays, program.traffic_threshold_percent)
     slot_hours = {s.id: _hours(s) for s in sched}
     in_slot = set().union(*slot_hours.values()) if slot_hours else set()
-    busy_hours = {(w, h) for (w, sid) in busy for h in slot_hours[sid]}
+    busy_hours = {(w, h) for (w, sid) in rates.busy for h in slot_hours[sid]}
     heat = [
         (
             WEEKDAY_LABELS[w],
@@ -146,6 +145,7 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
                     weekday=w,
                     hour=h,
                     contacts=hourly[(w, h)],
+                    per_day=hourly[(w, h)] / days[w] if days[w] else 0.0,
                     level=min(HEAT_LEVELS - 1, HEAT_LEVELS * hourly[(w, h)] // peak)
                     if peak
                     else 0,
@@ -157,8 +157,6 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
         )
         for w in WEEKDAYS
     ]
-    traffic = [scheduling.slot_traffic(hourly, w, s) for w in weekdays for s in sched]
-    mean = sum(traffic) / len(traffic) if traffic else 0
     by_id = {s.pk: s for s in slots}
     return ContactOverview(
         contact_import=record,
@@ -166,9 +164,38 @@ def contact_overview(program: Program, record: ContactImport) -> ContactOverview
         reasons=rows,
         unknown=unknown_reasons(program, unknown),
         heat=heat,
-        busy_slots=[(WEEKDAY_LABELS[w], by_id[sid], t) for (w, sid), t in sorted(busy.items())],
-        threshold=mean * program.traffic_threshold_percent / 100,
+        busy_slots=[
+            (WEEKDAY_LABELS[w], by_id[sid], t) for (w, sid), t in sorted(rates.busy.items())
+        ],
+        threshold=rates.limit,
+        mean=rates.mean,
+        days=[(WEEKDAY_LABELS[w], days[w]) for w in WEEKDAYS],
         slots=slots,
+    )
+
+
+def traffic_of(
+    program: Program, source, slots: list[scheduling.Slot], stats: list[dict] | None = None
+) -> scheduling.Traffic:
+    """How busy each (weekday, slot) of the program was in the import's month,
+    as a rate, and which slots are high-traffic by the program's rule (PGD-5.2.2).
+    `stats` are rows with weekday, hour and n, when already read."""
+    if stats is None:
+        stats = list(
+            ContactStat.objects.filter(contact_import=source)
+            .values("weekday", "hour")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+    hourly: Counter = Counter()
+    for s in stats:
+        hourly[(s["weekday"], s["hour"])] += s["n"]
+    return scheduling.traffic(
+        hourly,
+        slots,
+        sorted(program.working_days),
+        scheduling.weekday_days(source.month),
+        program.traffic_threshold_percent if program.avoid_high_traffic else None,
     )
 
 

@@ -7,7 +7,7 @@ import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from programs import workdays
@@ -35,6 +36,7 @@ from programs.models import (
 from programs.months import add_months
 from sampling import allocation, scheduling
 from sampling.models import (
+    OPEN_SHOP_STATUSES,
     CalendarFeed,
     ContactStat,
     PlannedShop,
@@ -43,6 +45,7 @@ from sampling.models import (
     SamplePlan,
     ShopStatus,
 )
+from sampling.selectors.imports import traffic_of
 from sampling.services import mappings
 from sampling.services.imports import latest_import
 from sampling.signals import plan_generated
@@ -70,6 +73,22 @@ def retest_requests(program: Program, month: date) -> list[RetestRequest]:
     return requests
 
 
+def now() -> datetime:
+    """The moment plans are made and approved at (tests set it, so they hold on any day)."""
+    return timezone.now()
+
+
+def made_before(program: Program, month: date) -> datetime:
+    """Midnight before the month begins, in the program's zone: when a plan made
+    ahead of its month was made (records and demo data of months under way)."""
+    start = datetime.combine(month.replace(day=1), datetime.min.time(), tzinfo=program.zone)
+    return start - timedelta(seconds=1)
+
+
+def program_today(program: Program) -> date:
+    return timezone.localtime(now(), program.zone).date()
+
+
 def previous_month(month: date) -> date:
     return add_months(month, -1)
 
@@ -94,13 +113,20 @@ def shoppers_of(program: Program) -> list[User]:
 
 @transaction.atomic
 def plan_generate(
-    *, program: Program, month: date, user: User | None, seed: int | None = None
+    *,
+    program: Program,
+    month: date,
+    user: User | None,
+    seed: int | None = None,
+    at: datetime | None = None,
 ) -> SamplePlan:
     """Build the month's plan from month N-1's contact data (replacing a draft),
     in named steps: the frame, the allocation, the schedule, the shops drawn
     and placed, their shoppers (re-tests among them).
 
-    The same data and seed give the same plan. An approved plan is frozen.
+    The same data, seed and start give the same plan. A plan made during its
+    month starts at the next open session after `at` (default: now). An approved
+    plan is frozen.
     """
     month = month.replace(day=1)
     existing = SamplePlan.objects.select_for_update().filter(program=program, month=month).first()
@@ -118,8 +144,8 @@ def plan_generate(
     notes: list[dict] = []  # codes + values, worded when shown (models.PLAN_NOTES)
 
     frame = _frame(program, month, source, notes)
-    allocated = _allocation(program, frame)
-    sessions = _schedule(program, frame, allocated, rng, notes)
+    allocated = _allocation(program, frame, notes)
+    sessions = _schedule(program, frame, allocated, rng, notes, at or now())
 
     if existing:
         existing.delete()
@@ -131,10 +157,15 @@ def plan_generate(
         sample_size=program.monthly_sample_size,
         frame_total=sum(frame.population.values()),
         frame_per_area=frame.per_area,
+        busy_slots=sorted([w, slot_id] for w, slot_id in frame.busy),
+        starts_on=sessions[0].day,
         notes=list(notes),  # a copy: the steps below add to `notes`
         created_by=user,
     )
     strata = _save_strata(plan, allocated)
+    empty = sum(1 for s in strata if not s.allocated)
+    if empty:
+        notes.append({"code": "strata_empty", "n": empty})
     shops = _draw_shops(plan, strata, sessions, frame, rng, notes)
     shops += _retest_shops(plan, strata, sessions, len(shops), rng)
     _assign_shoppers(program, shops, notes)
@@ -182,29 +213,32 @@ def _frame(program: Program, month: date, source, notes: list[dict]) -> _Frame:
     # areas (TLK-5.1.2), else a single program-wide group. Group key: an Area's pk,
     # or None (program-wide; or the other / unknown area group of a per-area frame).
     per_area, group_of, area_order = _area_groups(program, stats, notes)
-    reasons = {r.pk: r for r in ContactReason.objects.filter(program=program)}
+    reasons = {
+        r.pk: r for r in ContactReason.objects.filter(program=program).select_related("category")
+    }
     per_reason: dict = defaultdict(Counter)
     for s in stats:
         if s["reason_id"] is not None:
             per_reason[group_of(s)][reasons[s["reason_id"]].name] += s["n"]
-    # The top N of each group, ties broken by name, are the frame.
+    # The top N of each group, ties broken by name, are the frame; with the
+    # program's option, the best reason of each category first (TLK-5.1.2).
+    category_of = (
+        {r.name: r.category.name for r in reasons.values()}
+        if program.top_reasons_per_category
+        else None
+    )
     in_frame = {
         (group, name)
         for group, counts in per_reason.items()
-        for name, _count in allocation.top_reasons(counts, program.top_n_reasons)
+        for name, _count in allocation.top_reasons(counts, program.top_n_reasons, category_of)
     }
     if not in_frame:
         raise ValidationError(_("The contact data has no contact with a known reason."))
+    if category_of:
+        notes.extend(_categories_without_contacts(program, per_reason, category_of, area_order))
 
     bands = list(TimeBand.objects.filter(program=program).order_by("order", "start_hour"))
     slots = list(TimeSlot.objects.filter(program=program).select_related("band"))
-    hourly: Counter = Counter()
-    for s in stats:
-        hourly[(s["weekday"], s["hour"])] += s["n"]
-    sched_slots = [scheduling.Slot(s.pk, scheduling.key(s.band_id), s.start, s.end) for s in slots]
-    busy = scheduling.high_traffic(
-        hourly, sched_slots, sorted(program.working_days), program.traffic_threshold_percent
-    )
     weeks = (
         program.execution_weeks
         if program.execution_pattern == ExecutionPattern.WEEKS_OF_MONTH
@@ -215,12 +249,26 @@ def _frame(program: Program, month: date, source, notes: list[dict]) -> _Frame:
     )
     if not days:
         raise ValidationError(_("No execution day is left in this month for this program."))
+    sched_slots = [scheduling.Slot(s.pk, scheduling.key(s.band_id), s.start, s.end) for s in slots]
+    rates = traffic_of(program, source, sched_slots, stats)
+    busy = dict(rates.busy)
     # A band can be sampled when one of its slots is low-traffic on an execution day.
-    weekdays = {d.isoweekday() for d in days}
-    usable = {s.band_id for s in slots if any((w, s.pk) not in busy for w in weekdays)}
+    weekdays = sorted({d.isoweekday() for d in days})
     for band in bands:
-        if band.pk in {s.band_id for s in slots} and band.pk not in usable:
+        band_slots = [s for s in sched_slots if s.band == scheduling.key(band.pk)]
+        if not band_slots or any((w, s.id) not in busy for w in weekdays for s in band_slots):
+            continue
+        if program.min_shops_per_band:
+            # The band must be covered (TLK-5.2.1.3): its least busy slot of each
+            # weekday is used, and the plan says so.
+            kept = scheduling.least_busy(rates.rates, band_slots, weekdays)
+            for w, slot in kept.items():
+                busy.pop((w, slot.id), None)
+            names = sorted({f"{x.start:%H:%M}–{x.end:%H:%M}" for x in kept.values()})
+            notes.append({"code": "band_least_busy", "band": band.name, "slots": ", ".join(names)})
+        else:
             notes.append({"code": "band_busy", "band": band.name})
+    usable = {s.band_id for s in slots if any((w, s.pk) not in busy for w in weekdays)}
     band_of_hour = {}
     for hour in range(24):
         band = next((b for b in bands if b.contains_hour(hour)), None)
@@ -259,14 +307,35 @@ def _frame(program: Program, month: date, source, notes: list[dict]) -> _Frame:
         reasons=reasons,
         bands=bands,
         slots=sched_slots,
-        busy=busy,
+        busy=set(busy),
         days=days,
         population=population,
         channel_mix=channel_mix,
     )
 
 
-def _allocation(program: Program, frame: _Frame) -> list:
+def _categories_without_contacts(program, per_reason, category_of, area_order) -> list[dict]:
+    """A note for each interaction category with no contact in a group of the frame."""
+    categories = list(program.categories.order_by("order", "pk").values_list("name", flat=True))
+    area_names = dict(Area.objects.filter(program=program).values_list("pk", "name"))
+    found = []
+    for group in sorted(per_reason, key=lambda g: area_order.get(g, ())):
+        if group is None and len(area_order) > 1:
+            continue  # the other / unknown area group of a per-area frame is no area
+        seen = {category_of[name] for name, n in per_reason[group].items() if n}
+        for category in categories:
+            if category in seen:
+                continue
+            if group is None:
+                found.append({"code": "category_none", "category": category})
+            else:
+                found.append(
+                    {"code": "category_none_area", "category": category, "area": area_names[group]}
+                )
+    return found
+
+
+def _allocation(program: Program, frame: _Frame, notes: list[dict]) -> list:
     """Step 2: the monthly sample spread over the strata in proportion to their
     contacts (PGD-4.5), at least `min_shops_per_band` in every band."""
     band_order = {b.pk: i for i, b in enumerate(frame.bands)}
@@ -289,18 +358,49 @@ def _allocation(program: Program, frame: _Frame) -> list:
     strata_in.sort(key=lambda s: s.order)
     try:
         return allocation.allocate(
-            strata_in, program.monthly_sample_size, min_per_band=program.min_shops_per_band
+            strata_in,
+            program.monthly_sample_size,
+            min_per_band=program.min_shops_per_band,
+            min_per_reason=1,  # every top reason (of every area) gets a shop
         )
+    except allocation.ReasonsUncovered as exc:
+        reasons = len({(s.area, s.reason) for s in strata_in})
+        notes.append(
+            {"code": "reasons_uncovered", "n": reasons, "size": program.monthly_sample_size}
+        )
+        return exc.allocated
     except allocation.AllocationError as exc:
         raise ValidationError(str(exc)) from exc
 
 
 def _schedule(
-    program: Program, frame: _Frame, allocated: list, rng: random.Random, notes: list[dict]
+    program: Program,
+    frame: _Frame,
+    allocated: list,
+    rng: random.Random,
+    notes: list[dict],
+    now: datetime,
 ) -> list:
     """Step 3: the sessions shops can run in: every low-traffic slot of every
-    execution day, or `sessions_per_week` of them a week (PGD-4.6)."""
+    execution day, or `sessions_per_week` of them a week (PGD-4.6); none
+    before `now` (a plan made during its month starts at the next open session)."""
     candidates = scheduling.candidate_sessions(frame.days, frame.slots, set(frame.busy))
+    local = timezone.localtime(now, program.zone)
+    today, moment = local.date(), local.time()
+    future = [s for s in candidates if (s.day, s.slot_start) > (today, moment)]
+    if not future:
+        future = candidates  # the month is over: the plan is a record made afterwards
+    elif len(future) < len(candidates):
+        passed = {s.day for s in candidates} - {s.day for s in future}
+        notes.append(
+            {
+                "code": "late_start",
+                "made": today.isoformat(),
+                "start": future[0].day.isoformat(),
+                "days": len(passed),
+            }
+        )
+    candidates = future
     shops_per_band = Counter()
     for a in allocated:
         shops_per_band[a.stratum.band] += a.allocated
@@ -367,7 +467,11 @@ def _draw_shops(
     program = plan.program
     seats = [s for s in strata for _i in range(s.allocated)]
     rng.shuffle(seats)
-    placed = scheduling.place([scheduling.key(s.band_id) for s in seats], sessions, rng)
+    # A session holds what its shoppers may take in one slot (PGD-4.6).
+    capacity = program.max_shops_per_shopper_slot * max(1, len(shoppers_of(program)))
+    placed = scheduling.place(
+        [scheduling.key(s.band_id) for s in seats], sessions, rng, capacity=capacity
+    )
     scorecard_channels = set(
         Scorecard.objects.filter(program=program, status=ScorecardStatus.PUBLISHED).values_list(
             "channel_id", flat=True
@@ -403,13 +507,21 @@ def _assign_shoppers(program: Program, shops: list[PlannedShop], notes: list[dic
     """Step 5: the program's shoppers, spread evenly over the days (PGD-4.6)."""
     shops.sort(key=lambda s: (s.date, s.slot_id, s.number))
     shoppers = shoppers_of(program)
+    per_slot = program.max_shops_per_shopper_slot
     assignment = scheduling.assign(
-        [(i, s.date) for i, s in enumerate(shops)], [(u.full_name, u.pk) for u in shoppers]
+        [(i, s.date, s.slot_id) for i, s in enumerate(shops)],
+        [(u.full_name, u.pk) for u in shoppers],
+        per_slot=per_slot,
     )
     for i, shop in enumerate(shops):
         shop.shopper_id = assignment.get(i)
     if not shoppers:
         notes.append({"code": "no_shopper"})
+        return
+    crowded = Counter((s.shopper_id, s.date, s.slot_id) for s in shops)
+    over = sum(n - per_slot for n in crowded.values() if n > per_slot)
+    if over:
+        notes.append({"code": "slot_crowded", "n": over, "k": per_slot})
 
 
 AREAS_NAMED = 5  # unknown areas named in the plan's note; the rest are counted
@@ -538,11 +650,34 @@ def _scenarios_by_reason_channel(program: Program, month: date) -> dict:
     return found
 
 
+def past_shops(plan: SamplePlan) -> int:
+    """Shops of the plan on days already past that nobody has handed in."""
+    return plan.shops.filter(
+        date__lt=program_today(plan.program), status__in=OPEN_SHOP_STATUSES
+    ).count()
+
+
 @transaction.atomic
-def plan_approve(*, plan: SamplePlan, user: User) -> SamplePlan:
-    plan = SamplePlan.objects.select_for_update().get(pk=plan.pk)
+def plan_approve(*, plan: SamplePlan, user: User, past_ok: bool = False) -> SamplePlan:
+    """Approve and freeze the plan. A plan with shops on days already past is
+    approved only when the approver says so (`past_ok`); regenerating it starts
+    it at the next open session instead."""
+    plan = SamplePlan.objects.select_for_update().select_related("program").get(pk=plan.pk)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("This plan is approved already."))
+    late = past_shops(plan)
+    if late and not past_ok:
+        raise ValidationError(
+            ngettext(
+                "%(n)s shop is on a day already past: regenerate the plan so it starts at "
+                "the next open session, or confirm that you approve it as it is.",
+                "%(n)s shops are on days already past: regenerate the plan so it starts at "
+                "the next open session, or confirm that you approve it as it is.",
+                late,
+            )
+            % {"n": late},
+            code="past_shops",
+        )
     plan.status = PlanStatus.APPROVED
     plan.approved_by = user
     plan.approved_at = timezone.now()
@@ -550,18 +685,73 @@ def plan_approve(*, plan: SamplePlan, user: User) -> SamplePlan:
     return plan
 
 
+MOVABLE = (ShopStatus.PLANNED, ShopStatus.RESCHEDULE, ShopStatus.STARTED)
+
+
 @transaction.atomic
-def shop_reschedule(*, shop: PlannedShop, day: date, slot: TimeSlot, reason: str) -> PlannedShop:
-    """Move a shop to another day and slot of its month, saying why (audited)."""
-    shop = PlannedShop.objects.select_for_update().select_related("plan").get(pk=shop.pk)
-    if shop.status == ShopStatus.DONE:
-        raise ValidationError(_("A shop that was done cannot be moved."))
+def shop_reschedule(
+    *,
+    shop: PlannedShop,
+    day: date,
+    slot: TimeSlot,
+    reason: str,
+    busy_ok: bool = False,
+) -> PlannedShop:
+    """Move a shop to another day and slot of its month, saying why (audited).
+
+    Refused: a day of another month or already past, a day the program does
+    not work, a public holiday or closure, a slot of another program. A slot
+    that was high-traffic when the plan was made needs `busy_ok` (the reason
+    then says why; PGD-5.2.2)."""
+    shop = (
+        PlannedShop.objects.select_for_update()
+        .select_related("plan", "plan__program")
+        .get(pk=shop.pk)
+    )
+    program = shop.plan.program
+    if shop.status not in MOVABLE:
+        raise ValidationError(_("A shop whose form was handed in cannot be moved."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the shop is moved.")})
     if (day.year, day.month) != (shop.plan.month.year, shop.plan.month.month):
         raise ValidationError({"day": _("Choose a day of the plan's month.")})
-    if slot.program_id != shop.plan.program_id:
+    if day < program_today(program) and day != shop.date:
+        raise ValidationError(
+            {"day": _("%(day)s has passed: choose today or a later day.") % {"day": day}}
+        )
+    if day.isoweekday() not in program.working_days:
+        days = sorted(program.working_days)
+        raise ValidationError(
+            {
+                "day": _("%(day)s is a %(weekday)s: the program runs shops on %(days)s only.")
+                % {
+                    "day": day,
+                    "weekday": workdays.weekday_name(day.isoweekday()),
+                    "days": ", ".join(workdays.weekday_name(d) for d in days),
+                }
+            }
+        )
+    closed = workdays.closures(program, day, day)
+    if day in closed:
+        raise ValidationError(
+            {
+                "day": _("%(day)s is closed (%(why)s): shops do not run on it.")
+                % {"day": day, "why": closed[day]}
+            }
+        )
+    if slot.program_id != program.pk:
         raise ValidationError({"slot": _("Choose a slot of this program.")})
+    if [day.isoweekday(), slot.pk] in shop.plan.busy_slots and not busy_ok:
+        raise ValidationError(
+            {
+                "slot": _(
+                    "%(slot)s is high-traffic on %(weekday)s (PGD-5.2.2). Tick “move into a "
+                    "high-traffic slot” and say why in the reason to move it there anyway."
+                )
+                % {"slot": slot, "weekday": workdays.weekday_name(day.isoweekday())}
+            },
+            code="busy",
+        )
     shop.date, shop.slot, shop.change_reason = day, slot, reason.strip()
     if shop.status == ShopStatus.RESCHEDULE:
         shop.status = ShopStatus.PLANNED
@@ -595,14 +785,18 @@ def plan_assign_evenly(*, plan: SamplePlan) -> int:
         .filter(plan=plan, shopper=None)
         .order_by("date", "slot__start", "number")
     )
-    load = Counter(
+    held = list(
         PlannedShop.objects.filter(plan=plan)
         .exclude(shopper=None)
-        .values_list("shopper_id", flat=True)
+        .values_list("shopper_id", "date", "slot_id")
     )
     shoppers = shoppers_of(plan.program)
     assignment = scheduling.assign(
-        [(s.pk, s.date) for s in shops], [(u.full_name, u.pk) for u in shoppers], load
+        [(s.pk, s.date, s.slot_id) for s in shops],
+        [(u.full_name, u.pk) for u in shoppers],
+        Counter(shopper for shopper, _day, _slot in held),
+        per_slot=plan.program.max_shops_per_shopper_slot,
+        taken=Counter(held),
     )
     for shop in shops:
         shop.shopper_id = assignment.get(shop.pk)

@@ -21,7 +21,13 @@ from programs.models import Role
 from programs.months import add_months, month_from_url
 from sampling import ics, selectors, services
 from sampling.forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
-from sampling.models import CalendarFeed, PlannedShop, PlanStatus, SamplePlan
+from sampling.models import (
+    OPEN_SHOP_STATUSES,
+    CalendarFeed,
+    PlannedShop,
+    PlanStatus,
+    SamplePlan,
+)
 
 PLANNERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # generate, adjust
 APPROVERS = frozenset({Role.MANAGER})  # approve (PGD-4.1: the Accountable)
@@ -94,6 +100,7 @@ def plan_detail(request, code, month):
     strata = list(plan.strata.select_related("area", "reason__category", "band"))
     shops = list(plan.shops.select_related(*SHOP_RELATED))
     weeks = _calendar_weeks(plan.month, shops)
+    today = _today(program)
     return render(
         request,
         "sampling/plans/detail.html",
@@ -108,6 +115,11 @@ def plan_detail(request, code, month):
             "can_adjust": bool(program.user_roles & PLANNERS),
             "can_approve": bool(program.user_roles & APPROVERS) and not plan.is_frozen,
             "gaps": sum(1 for s in shops if s.scenario_id is None),
+            "empty_strata": [s for s in strata if not s.allocated],
+            "past_shops": sum(
+                1 for s in shops if s.date < today and s.status in OPEN_SHOP_STATUSES
+            ),
+            "material": selectors.week_one_material(plan),
         },
     )
 
@@ -137,7 +149,9 @@ def plan_action(request, code, month):
     try:
         if action == "approve":
             get_program_for(request.user, code, roles=APPROVERS)
-            services.plan_approve(plan=plan, user=request.user)
+            services.plan_approve(
+                plan=plan, user=request.user, past_ok=request.POST.get("past_ok") == "1"
+            )
             messages.success(request, _("The plan is approved and frozen."))
         elif action == "regenerate":
             services.plan_generate(program=program, month=plan.month, user=request.user)
@@ -183,6 +197,7 @@ def shop_edit(request, code, pk):
                     day=form.cleaned_data["day"],
                     slot=form.cleaned_data["slot"],
                     reason=form.cleaned_data["reason"],
+                    busy_ok=form.cleaned_data["busy_ok"],
                 )
             else:
                 services.shop_reassign(

@@ -121,13 +121,31 @@ def shop_start(*, planned_shop: PlannedShop, user: User) -> Shop:
         raise ValidationError(_("The plan of this shop is not approved yet."))
     if planned_shop.shopper_id != user.pk:
         raise PermissionDenied
-    return Shop.objects.create(
+    shop = Shop.objects.create(
         planned_shop=planned_shop,
         program_id=planned_shop.plan.program_id,
         scorecard=scorecard_for(planned_shop),
         shopper=user,
         channel=planned_shop.channel,
     )
+    plan_status_follow(shop)
+    return shop
+
+
+# Where the planned shop stands, from its form's state: the plan, the progress
+# page and the agendas read it (a draft is not done; a submitted form is shown apart).
+PLAN_STATUS_OF = {
+    ShopState.DRAFT: ShopStatus.STARTED,
+    ShopState.RETURNED: ShopStatus.STARTED,
+    ShopState.SUPERVISOR_REVIEW: ShopStatus.SUBMITTED,
+    ShopState.SUBMITTED: ShopStatus.SUBMITTED,
+    ShopState.FINALIZED: ShopStatus.DONE,
+}
+
+
+def plan_status_follow(shop: Shop) -> None:
+    """Set the planned shop's status from the form's state."""
+    PlannedShop.objects.filter(pk=shop.planned_shop_id).update(status=PLAN_STATUS_OF[shop.state])
 
 
 def _claim(shop: Shop, version: int) -> None:
@@ -259,7 +277,7 @@ def shop_submit(*, shop: Shop, user: User, version: int) -> Shop:
     shop.submitted_at = timezone.now()
     shop.version += 1
     shop.save()
-    PlannedShop.objects.filter(pk=shop.planned_shop_id).update(status=ShopStatus.DONE)
+    plan_status_follow(shop)
     ReviewEvent.objects.create(shop=shop, action=ReviewAction.SUBMIT, by=user)
     return shop
 

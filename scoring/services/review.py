@@ -27,6 +27,7 @@ from scoring.services.form import (
     AnswerInput,
     ShopInput,
     _apply,
+    plan_status_follow,
     rescore,
     submit_errors,
 )
@@ -66,6 +67,7 @@ def shop_return(*, shop: Shop, user: User, comment: str) -> Shop:
     shop.state = ShopState.RETURNED
     shop.version += 1
     shop.save()
+    plan_status_follow(shop)
     ReviewEvent.objects.create(
         shop=shop, action=ReviewAction.RETURN, by=user, comment=comment.strip()
     )
@@ -86,6 +88,7 @@ def shop_finalize(*, shop: Shop, user: User, comment: str = "") -> Shop:
     shop.finalized_by = user
     shop.version += 1
     shop.save()
+    plan_status_follow(shop)
     ReviewEvent.objects.create(shop=shop, action=ReviewAction.FINALIZE, by=user, comment=comment)
     transaction.on_commit(lambda: shop_finalized.send(sender=Shop, shop=shop))
     return shop
