@@ -263,7 +263,7 @@ def test_submit_and_double_submit_create_one_submission(client, started):
     assert shop.state == ShopState.SUBMITTED
     assert shop.score is not None and shop.score < 100
     assert ReviewEvent.objects.filter(shop=shop, action=ReviewAction.SUBMIT).count() == 1
-    assert PlannedShop.objects.get(pk=shop.planned_shop_id).status == ShopStatus.DONE
+    assert PlannedShop.objects.get(pk=shop.planned_shop_id).status == ShopStatus.SUBMITTED
     page = client.get(second["Location"]).content.decode()
     assert "This shop was submitted already" in page
     assert "<fieldset" in page and "disabled" in page and "data-autosave-url" not in page
@@ -527,7 +527,7 @@ def test_not_executed_after_submit_is_refused_with_a_message(client, started):
     url = reverse("shop_not_executed", args=[shop.program.code, shop.planned_shop_id])
     response = client.post(url, {"reason": "busy"}, follow=True)
     assert "This shop was submitted already." in response.content.decode()
-    assert PlannedShop.objects.get(pk=shop.planned_shop_id).status == ShopStatus.DONE
+    assert PlannedShop.objects.get(pk=shop.planned_shop_id).status == ShopStatus.SUBMITTED
 
 
 # --- Query counts ---------------------------------------------------------------------

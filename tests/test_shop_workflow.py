@@ -161,7 +161,7 @@ def test_double_submit_creates_nothing_twice(started):
     assert first.state == second.state == ShopState.SUBMITTED
     assert first.events.filter(action=ReviewAction.SUBMIT).count() == 1
     first.planned_shop.refresh_from_db()
-    assert first.planned_shop.status == ShopStatus.DONE
+    assert first.planned_shop.status == ShopStatus.SUBMITTED
 
 
 def test_tlk_5_3_4_review_return_fix_finalize_and_the_event(pgd, member, started):
