@@ -148,17 +148,6 @@ def traffic(
     return Traffic(rates, mean, threshold_percent, busy)
 
 
-def high_traffic(
-    hourly: dict[tuple[int, int], int],
-    slots: list[Slot],
-    weekdays: list[int],
-    threshold_percent: int,
-    days_per_weekday: dict[int, int] | None = None,
-) -> dict[tuple[int, int], float]:
-    """{(weekday, slot id): rate} of the (weekday, slot)s above the threshold."""
-    return traffic(hourly, slots, weekdays, days_per_weekday or {}, threshold_percent).busy
-
-
 def least_busy(
     rates: dict[tuple[int, int], float], slots: list[Slot], weekdays: list[int]
 ) -> dict[int, Slot]:

@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from programs.models import Role
-from sampling import scheduling, services
-from sampling.models import ContactStat, PlannedShop, PlanStatus
+from sampling import services
+from sampling.models import PlannedShop, PlanStatus
 from tests.sampling_data import contact_month
 
 pytestmark = pytest.mark.django_db
@@ -33,19 +33,6 @@ def tlk_plan(tlk, member):
     member(tlk, Role.SHOPPER, full_name="Dewi")
     contact_month(tlk, NOV)
     return services.plan_generate(program=tlk, month=DEC, user=None, seed=7)
-
-
-def _busy(plan):
-    program = plan.program
-    hourly = Counter()
-    for s in ContactStat.objects.filter(contact_import=plan.contact_import):
-        hourly[(s.weekday, s.hour)] += s.count
-    slots = [
-        scheduling.Slot(s.pk, str(s.band_id), s.start, s.end) for s in program.time_slots.all()
-    ]
-    return scheduling.high_traffic(
-        hourly, slots, program.working_days, program.traffic_threshold_percent
-    )
 
 
 def test_pgd_4_4_plan_has_56_shops_matching_the_strata(pgd_plan):
@@ -94,7 +81,7 @@ def test_pgd_4_5_four_sessions_in_every_week_with_four_open_days(pgd_plan):
 
 
 def test_pgd_5_2_2_never_in_a_high_traffic_slot(pgd_plan):
-    busy = _busy(pgd_plan)
+    busy = {tuple(pair) for pair in pgd_plan.busy_slots}
     assert busy  # the synthetic data has a peak 09:00–12:00
     for shop in pgd_plan.shops.all():
         assert (shop.date.isoweekday(), shop.slot_id) not in busy

@@ -143,6 +143,7 @@ def plan_generate(
     rng = random.Random(seed)
     notes: list[dict] = []  # codes + values, worded when shown (models.PLAN_NOTES)
 
+    shoppers = shoppers_of(program)
     frame = _frame(program, month, source, notes)
     allocated = _allocation(program, frame, notes)
     sessions = _schedule(program, frame, allocated, rng, notes, at or now())
@@ -166,9 +167,9 @@ def plan_generate(
     empty = sum(1 for s in strata if not s.allocated)
     if empty:
         notes.append({"code": "strata_empty", "n": empty})
-    shops = _draw_shops(plan, strata, sessions, frame, rng, notes)
+    shops = _draw_shops(plan, strata, sessions, frame, rng, notes, len(shoppers))
     shops += _retest_shops(plan, strata, sessions, len(shops), rng)
-    _assign_shoppers(program, shops, notes)
+    _assign_shoppers(program, shoppers, shops, notes)
     bulk_create_with_history(shops, PlannedShop)
     if notes != plan.notes:
         plan.notes = notes
@@ -459,7 +460,13 @@ def _save_strata(plan: SamplePlan, allocated: list) -> list[PlanStratum]:
 
 
 def _draw_shops(
-    plan: SamplePlan, strata, sessions, frame: _Frame, rng: random.Random, notes: list[dict]
+    plan: SamplePlan,
+    strata,
+    sessions,
+    frame: _Frame,
+    rng: random.Random,
+    notes: list[dict],
+    n_shoppers: int,
 ) -> list[PlannedShop]:
     """Step 4: one shop per allocated seat, in a seeded random order, placed in
     a session of its band, its channel drawn from the stratum's channel mix
@@ -468,7 +475,7 @@ def _draw_shops(
     seats = [s for s in strata for _i in range(s.allocated)]
     rng.shuffle(seats)
     # A session holds what its shoppers may take in one slot (PGD-4.6).
-    capacity = program.max_shops_per_shopper_slot * max(1, len(shoppers_of(program)))
+    capacity = program.max_shops_per_shopper_slot * max(1, n_shoppers)
     placed = scheduling.place(
         [scheduling.key(s.band_id) for s in seats], sessions, rng, capacity=capacity
     )
@@ -503,10 +510,11 @@ def _draw_shops(
     return shops
 
 
-def _assign_shoppers(program: Program, shops: list[PlannedShop], notes: list[dict]) -> None:
+def _assign_shoppers(
+    program: Program, shoppers: list[User], shops: list[PlannedShop], notes: list[dict]
+) -> None:
     """Step 5: the program's shoppers, spread evenly over the days (PGD-4.6)."""
     shops.sort(key=lambda s: (s.date, s.slot_id, s.number))
-    shoppers = shoppers_of(program)
     per_slot = program.max_shops_per_shopper_slot
     assignment = scheduling.assign(
         [(i, s.date, s.slot_id) for i, s in enumerate(shops)],

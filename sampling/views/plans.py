@@ -22,7 +22,6 @@ from programs.months import add_months, month_from_url
 from sampling import ics, selectors, services
 from sampling.forms import PlanGenerateForm, ShopReassignForm, ShopRescheduleForm
 from sampling.models import (
-    OPEN_SHOP_STATUSES,
     CalendarFeed,
     PlannedShop,
     PlanStatus,
@@ -100,7 +99,6 @@ def plan_detail(request, code, month):
     strata = list(plan.strata.select_related("area", "reason__category", "band"))
     shops = list(plan.shops.select_related(*SHOP_RELATED))
     weeks = _calendar_weeks(plan.month, shops)
-    today = _today(program)
     return render(
         request,
         "sampling/plans/detail.html",
@@ -116,9 +114,7 @@ def plan_detail(request, code, month):
             "can_approve": bool(program.user_roles & APPROVERS) and not plan.is_frozen,
             "gaps": sum(1 for s in shops if s.scenario_id is None),
             "empty_strata": [s for s in strata if not s.allocated],
-            "past_shops": sum(
-                1 for s in shops if s.date < today and s.status in OPEN_SHOP_STATUSES
-            ),
+            "past_shops": services.past_shops(plan),
             "material": selectors.week_one_material(plan),
         },
     )
@@ -206,10 +202,11 @@ def shop_edit(request, code, pk):
                     reason=form.cleaned_data["reason"],
                 )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                target = {"day": "day", "slot": "slot", "shopper": "shopper"}.get(field, "reason")
-                for error in errors:
-                    form.add_error(target if target in form.fields else None, error)
+            # Next to its field; a refusal about the shop itself goes above the form.
+            errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for field, found in errors.items():
+                for error in found:
+                    form.add_error(field if field in form.fields else None, error)
         else:
             messages.success(request, _("Shop #%(n)s was changed.") % {"n": shop.number})
             return redirect("plan_detail", program.code, f"{shop.plan.month:%Y-%m}")
