@@ -15,6 +15,7 @@ from sampling.models import PlannedShop, PlanStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOV, DEC = date(2026, 11, 1), date(2026, 12, 1)
+MADE = datetime(2026, 11, 25, 3, tzinfo=UTC)  # the plan is made before its month
 
 
 def _log_out(page):
@@ -30,7 +31,7 @@ def test_approve_with_past_shops_and_reschedule_by_the_rules(
     for name in ("Sari", "Dewi", "Budi"):
         member(pgd, Role.SHOPPER, full_name=name)
     realistic_contact_month(pgd, NOV, seed=4)
-    plan = services.plan_generate(program=pgd, month=DEC, user=analyst, seed=1)
+    plan = services.plan_generate(program=pgd, month=DEC, user=analyst, seed=1, at=MADE)
     assert plan.busy_slots  # the real day curve has busy slots (PGD-5.2.2)
     # The manager comes to approve on the 20th: part of the plan is past.
     monkeypatch.setattr(services.plans, "now", lambda: datetime(2026, 12, 20, 3, tzinfo=UTC))
