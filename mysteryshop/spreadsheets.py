@@ -8,12 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+HEADER_COLOUR = "DCE6F1"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,6 +36,13 @@ class Sheet:
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    # openpyxl (with numpy, lxml and Pillow, ~40 MB) is loaded when a workbook is
+    # written, not in every process: the import worker stays small.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_fill = PatternFill("solid", fgColor=HEADER_COLOUR)
     book = Workbook(write_only=False)
     book.remove(book.active)
     for spec in sheets:
@@ -46,7 +50,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         sheet.append([safe_cell(str(h)) for h in spec.headers])  # headers may name user data
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
+            cell.fill = header_fill
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         for row in spec.rows:
             sheet.append([safe_cell(v) for v in row])

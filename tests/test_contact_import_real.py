@@ -5,6 +5,7 @@ program lacks, reasons spelled three ways, Telkom's complaint split.
 
 Files come from the one realistic generator (devdata.exports)."""
 
+import dataclasses
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -91,6 +92,22 @@ def test_day_first_is_read_as_day_first_even_when_every_day_is_at_most_12(pgd, m
     assert record.timestamp_format == "%d/%m/%Y %H:%M"
     assert record.status == ImportStatus.NEEDS_MAPPING  # no timestamp error at all
     assert {g["code"] for g in record.error_groups} == {importer.UNKNOWN_CATEGORY}
+
+
+def test_a_windows_byte_past_the_files_head_is_read_as_windows_1252(pgd, member, tmp_path):
+    """The encoding is guessed from the head; a cp1252 byte further on (a dash in
+    an area name on row 2 000) still reads the whole file as Windows-1252."""
+    analyst = member(pgd, Role.QC_ANALYST)
+    items = list(export_data.contacts(export_data.profile_of(pgd), OCT, 2000, seed=7))
+    items[-1] = dataclasses.replace(items[-1], area="Bekasi\u2013Timur")
+    path = export_data.write(tmp_path / "late-dash.csv", items, "excel")
+    assert "\u2013".encode("cp1252") in path.read_bytes()[importer.SAMPLE_BYTES :]
+    assert importer.detect(path) == "utf-8"  # the head alone looks like UTF-8
+    record = _start(pgd, analyst, path)
+    assert record.encoding == "cp1252"
+    assert record.status == ImportStatus.NEEDS_MAPPING, record.error_groups
+    assert {g["code"] for g in record.error_groups} == {importer.UNKNOWN_CATEGORY}
+    assert record.row_count == len(items)
 
 
 def test_the_same_reason_spelled_three_ways_is_one_reason(pgd, member, tmp_path):
