@@ -264,9 +264,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.sweep_audit_packs",
         "schedule": 300,
     },
-    "purge-expired-records": {  # PGD-6, TLK-6: monthly, at night
+    # PGD-6, TLK-6: hourly; each program is purged once a month, on the night
+    # of the 1st in its own time zone (retention.services.purge_due_programs).
+    "purge-expired-records": {
         "task": "reporting.tasks.purge_expired_records",
-        "schedule": crontab(day_of_month="1", hour="2", minute="30"),
+        "schedule": crontab(minute="30"),
     },
 }
 

@@ -65,8 +65,42 @@ class LegalHold(models.Model):
         return f"{self.record_type} #{self.object_id}: {self.reason}"
 
 
+class PurgeRun(models.Model):
+    """The scheduled monthly purge of one program: one row per program and
+    month, claimed before the purge runs, so an hourly beat task (or two beats)
+    purges each program once a month, at night in its own time zone."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="purge_runs",
+        verbose_name=_("program"),
+    )
+    month = models.DateField(_("month"))
+    by = models.CharField(_("run by"), max_length=150)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    purged = models.PositiveIntegerField(_("records deleted"), default=0)
+
+    class Meta:
+        verbose_name = _("purge run")
+        verbose_name_plural = _("purge runs")
+        ordering = ["-month", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "month"], name="purgerun_unique_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.program_id} {self.month:%Y-%m}"
+
+
 class PurgeLog(models.Model):
-    """One record deleted at the end of its retention period. Never purged itself."""
+    """One record deleted at the end of its retention period, with the rows
+    that went with it. Never purged itself.
+
+    It proves the purge and keeps nothing of the record's contents: type, id,
+    its dates, the deleted rows as model and id, who ran the purge, and a
+    SHA-256 of the deleted rows as they were (`retention.services._checksum`)."""
 
     program = models.ForeignKey(
         "programs.Program",
@@ -80,8 +114,23 @@ class PurgeLog(models.Model):
     object_id = models.PositiveBigIntegerField(_("record id"))
     description = models.CharField(_("record"), max_length=300)
     record_date = models.DateField(_("record date"))
+    clock = models.CharField(
+        _("dated from"), max_length=30, blank=True, help_text=_("E.g. submitted, imported.")
+    )
+    due_on = models.DateField(_("past its retention from"), null=True, blank=True)
     retention_years = models.PositiveSmallIntegerField(_("kept (years)"))
     purged_at = models.DateTimeField(_("purged"), auto_now_add=True)
+    purged_by = models.CharField(_("purged by"), max_length=150, blank=True)
+    checksum = models.CharField(_("SHA-256 of the deleted rows"), max_length=64, blank=True)
+    rows = models.JSONField(_("deleted rows"), default=dict, blank=True)
+    run = models.ForeignKey(
+        PurgeRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="log",
+        verbose_name=_("purge run"),
+    )
 
     class Meta:
         db_table = "reporting_purgelog"  # made when this lived in reporting

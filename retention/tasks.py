@@ -9,5 +9,7 @@ from retention import services as retention
 # before the move, and the beat schedule, still find it.
 @shared_task(name="reporting.tasks.purge_expired_records")
 def purge_expired_records() -> int:
-    """Monthly (beat): delete records past their retention (PGD-6, TLK-6)."""
-    return sum(1 for item in retention.purge() if not item.kept_because)
+    """Hourly (beat): purge each program whose local time is past the night of
+    the 1st and whose monthly purge has not run yet (PGD-6, TLK-6). Running it
+    again, or twice at once, purges nothing twice."""
+    return retention.purge_due_programs(by="beat")

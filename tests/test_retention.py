@@ -1,10 +1,12 @@
 """Retention (PGD-6: 2 years for objective evidence; TLK-6: 3 years)."""
 
 import os
-from datetime import date
+from datetime import date, datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -17,16 +19,33 @@ from sampling.models import ContactImport, ImportStatus
 pytestmark = pytest.mark.django_db
 
 
-def _import(program, month):
-    record = ContactImport(
-        program=program, month=month, original_name="old.csv", status=ImportStatus.SUCCEEDED
+def _on(day: date):
+    """The clock at noon in Jakarta on `day`."""
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("Asia/Jakarta"))
     )
-    record.file.save("old.csv", ContentFile(b"timestamp,channel,reason,category\n"), save=False)
-    record.save()
+
+
+def _import(program, month):
+    """Contact data of `month`, imported on `month`."""
+    with _on(month):
+        record = ContactImport(
+            program=program,
+            month=month,
+            original_name="old.csv",
+            status=ImportStatus.SUCCEEDED,
+            finished_at=timezone.now(),
+        )
+        record.file.save(
+            "old.csv", ContentFile(b"timestamp,channel,reason,category\n"), save=False
+        )
+        record.save()
     return record
 
 
-def test_pgd_6_objective_evidence_goes_after_two_years_tlk_6_after_three(pgd, tlk):
+def test_pgd_6_objective_evidence_goes_after_two_years_tlk_6_after_three(
+    pgd, tlk, django_capture_on_commit_callbacks
+):
     old_pgd = _import(pgd, date(2024, 10, 1))
     old_tlk = _import(tlk, date(2024, 10, 1))
     recent = _import(pgd, date(2025, 12, 1))
@@ -34,7 +53,8 @@ def test_pgd_6_objective_evidence_goes_after_two_years_tlk_6_after_three(pgd, tl
     assert [(i.program.code, i.object_id) for i in listed] == [("PGD", old_pgd.pk)]
     assert ContactImport.objects.count() == 3  # a dry run deletes nothing
     path = old_pgd.file.path
-    retention.purge(today=date(2026, 11, 21))
+    with django_capture_on_commit_callbacks(execute=True):  # files go when it commits
+        retention.purge(today=date(2026, 11, 21))
     assert set(ContactImport.objects.values_list("pk", flat=True)) == {old_tlk.pk, recent.pk}
     import os
 
@@ -63,8 +83,9 @@ def test_a_record_still_referenced_is_kept_with_the_reason(pgd, member):
     from sampling import services
     from tests.sampling_data import contact_month
 
-    old = contact_month(pgd, date(2023, 11, 1))
-    services.plan_generate(program=pgd, month=date(2023, 12, 1), user=None, seed=1)
+    with _on(date(2023, 11, 28)):
+        old = contact_month(pgd, date(2023, 11, 1))
+        services.plan_generate(program=pgd, month=date(2023, 12, 1), user=None, seed=1)
     # The plan itself is old enough to go first, which frees its contact data.
     items = retention.purge(today=date(2026, 11, 21))
     assert {i.record_type for i in items if not i.kept_because} == {"sample_plan", "contact_data"}
@@ -112,13 +133,20 @@ def test_calibration_records_go_after_their_years_and_keep_their_shops_until_the
     assert PurgeLog.objects.get().record_type == "calibration"
 
 
-def test_monthly_reports_go_with_their_files_after_the_programs_years(pgd, tlk):
+def test_monthly_reports_go_with_their_files_after_the_programs_years(
+    pgd, tlk, django_capture_on_commit_callbacks
+):
     from reporting.models import MonthlyReport
 
     def report(program, month):
-        r = MonthlyReport.objects.create(
-            program=program, month=month, due_at=timezone.now(), status="acknowledged"
-        )
+        with _on(month):  # submitted on the report's month, for short
+            r = MonthlyReport.objects.create(
+                program=program,
+                month=month,
+                due_at=timezone.now(),
+                status="acknowledged",
+                submitted_at=timezone.now(),
+            )
         r.pdf_file.save("r.pdf", ContentFile(b"%PDF-1.4"), save=True)
         return r
 
@@ -127,7 +155,8 @@ def test_monthly_reports_go_with_their_files_after_the_programs_years(pgd, tlk):
     path = old_pgd.pdf_file.path
     listed = retention.expired_records(today=date(2026, 11, 21))
     assert [(i.record_type, i.object_id) for i in listed] == [("monthly_report", old_pgd.pk)]
-    retention.purge(today=date(2026, 11, 21))
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.purge(today=date(2026, 11, 21))
     assert set(MonthlyReport.objects.values_list("pk", flat=True)) == {old_tlk.pk, kept.pk}
     assert not os.path.exists(path)
     assert not MonthlyReport.history.filter(id=old_pgd.pk).exists()

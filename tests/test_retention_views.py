@@ -2,14 +2,12 @@
 due in the next 90 days, legal holds placed and released by the manager with
 their history, and the purge log; the services behind it."""
 
-from dataclasses import replace
 from datetime import date, datetime
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery.schedules import crontab
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import call_command
@@ -33,11 +31,16 @@ pytestmark = pytest.mark.django_db
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # The clock: 20 December 2026; the monthly purge next runs on 1 January 2027 at
-# 02:30 UTC (09:30 in Jakarta). Pegadaian keeps everything 2 years, so the next
-# purge takes what is dated before 2025-01-01, and the 90 days look ahead to
-# 2027-03-20 (dated before 2025-03-20).
+# 02:30 in the program's zone (Jakarta). Pegadaian keeps everything 2 years, so
+# the next purge takes what is dated before 2025-01-01, and the 90 days look
+# ahead to 2027-03-20 (dated before 2025-03-20).
 NOW = datetime(2026, 12, 20, 10, 0, tzinfo=JAKARTA)
-NEXT_PURGE = datetime(2027, 1, 1, 2, 30, tzinfo=ZoneInfo("UTC"))
+NEXT_PURGE = datetime(2027, 1, 1, 2, 30, tzinfo=JAKARTA)
+
+
+def _on(day: date):
+    """The clock at noon in Jakarta on `day`: records made inside are dated then."""
+    return time_machine.travel(datetime(day.year, day.month, day.day, 12, tzinfo=JAKARTA))
 
 
 @pytest.fixture(autouse=True)
@@ -48,11 +51,17 @@ def _december(settings, tmp_path):
 
 
 def _import(program, month, name="contacts.csv"):
-    record = ContactImport(
-        program=program, month=month, original_name=name, status=ImportStatus.SUCCEEDED
-    )
-    record.file.save(name, ContentFile(b"timestamp,channel,reason,category\n"), save=False)
-    record.save()
+    """Contact data of `month`, imported on `month` (the day its clock starts)."""
+    with _on(month):
+        record = ContactImport(
+            program=program,
+            month=month,
+            original_name=name,
+            status=ImportStatus.SUCCEEDED,
+            finished_at=timezone.now(),
+        )
+        record.file.save(name, ContentFile(b"timestamp,channel,reason,category\n"), save=False)
+        record.save()
     return record
 
 
@@ -181,24 +190,25 @@ def test_the_purge_keeps_a_held_record_and_takes_it_once_released(pgd, member):
     assert PurgeLog.objects.get().object_id == record.pk
 
 
-def test_a_hold_placed_while_the_purge_runs_is_respected(pgd, member, monkeypatch):
-    manager = member(pgd, Role.MANAGER)
+def test_the_purge_decides_under_the_programs_lock_that_holds_take_too(pgd, member):
+    """A hold placed while the purge runs waits for it (or the purge for the
+    hold): both lock the program row before reading or writing holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     record = _import(pgd, date(2024, 10, 1))
-    kind = retention.RECORDS[RecordType.CONTACT_DATA]
-
-    def hold_meanwhile(objs):
-        _hold(pgd, record, manager)  # after the purge read the holds, before it deletes
-        return kind.blocked(objs)
-
-    monkeypatch.setitem(
-        retention.RECORDS, RecordType.CONTACT_DATA, replace(kind, blocked=hold_meanwhile)
-    )
-    items = retention.purge()
-    assert [(i.object_id, i.kept_because, i.held) for i in items] == [
-        (record.pk, "legal hold", True)
-    ]
-    assert ContactImport.objects.filter(pk=record.pk).exists()
-    assert not PurgeLog.objects.exists()
+    with CaptureQueriesContext(connection) as purge_queries:
+        retention.purge(program=pgd)
+    with CaptureQueriesContext(connection) as hold_queries:
+        _hold(pgd, _import(pgd, date(2024, 11, 1)), member(pgd, Role.MANAGER))
+    for queries in (purge_queries, hold_queries):
+        sql = [q["sql"] for q in queries.captured_queries]
+        reads = [i for i, q in enumerate(sql) if "reporting_legalhold" in q]
+        assert reads
+        if connection.features.has_select_for_update:  # not SQLite
+            lock = next(i for i, q in enumerate(sql) if "FOR UPDATE" in q)
+            assert '"programs_program"' in sql[lock].split("WHERE")[0] and lock < min(reads)
+    assert not ContactImport.objects.filter(pk=record.pk).exists()
 
 
 @pytest.mark.parametrize(
@@ -216,26 +226,16 @@ def test_due_on_is_the_first_day_the_walk_lists_the_record(record_date, years, d
     assert not record_date < retention.cutoff_for(date.fromordinal(due.toordinal() - 1), years)
 
 
-def test_purge_runs_follow_the_beat_schedule(settings):
-    runs = retention.purge_runs(timezone.now(), date(2027, 3, 20))
+def test_purge_runs_are_the_night_of_the_1st_in_the_programs_zone(pgd, tlk):
+    runs = retention.purge_runs(pgd, timezone.now(), date(2027, 3, 20))
     assert runs == [
         NEXT_PURGE,
-        datetime(2027, 2, 1, 2, 30, tzinfo=ZoneInfo("UTC")),
-        datetime(2027, 3, 1, 2, 30, tzinfo=ZoneInfo("UTC")),
+        datetime(2027, 2, 1, 2, 30, tzinfo=JAKARTA),
+        datetime(2027, 3, 1, 2, 30, tzinfo=JAKARTA),
     ]
-    settings.CELERY_BEAT_SCHEDULE = {
-        "purge": {
-            "task": retention.PURGE_TASK,
-            "schedule": crontab(day_of_week="mon", hour="20", minute="0"),
-        }
-    }
-    # Monday 20:00 UTC is Tuesday 03:00 in Jakarta.
-    assert [
-        timezone.localdate(r) for r in retention.purge_runs(timezone.now(), date(2027, 1, 6))
-    ] == [
-        date(2026, 12, 22),
-        date(2026, 12, 29),
-        date(2027, 1, 5),
+    tlk.time_zone = "Asia/Jayapura"  # UTC+9: two hours before Jakarta
+    assert retention.purge_runs(tlk, timezone.now(), date(2027, 1, 6)) == [
+        datetime(2027, 1, 1, 2, 30, tzinfo=ZoneInfo("Asia/Jayapura"))
     ]
 
 
@@ -260,16 +260,23 @@ def test_the_schedule_of_one_program_splits_next_purge_and_the_90_days(pgd, tlk,
     ]
     assert schedule.at_next_purge[0].item.held
     assert [(r.item.object_id, r.goes_at) for r in schedule.later] == [
-        (february.pk, datetime(2027, 3, 1, 2, 30, tzinfo=ZoneInfo("UTC")))
+        (february.pk, datetime(2027, 3, 1, 2, 30, tzinfo=JAKARTA))
     ]
 
 
 def test_the_schedule_says_why_a_referenced_record_stays(pgd, member):
-    contact_month(pgd, date(2024, 9, 1))
-    sampling.plan_generate(program=pgd, month=date(2024, 10, 1), user=None, seed=1)
+    with _on(date(2024, 12, 20)):  # imported then: due 2026-12-21
+        contact_month(pgd, date(2024, 12, 1))
+    with _on(date(2025, 2, 1)):  # a plan made later: due 2027-02-02
+        plan = sampling.plan_generate(program=pgd, month=date(2025, 1, 1), user=None, seed=1)
     schedule = retention.retention_schedule(program=pgd)
     kept = {r.item.record_type: str(r.item.kept_because) for r in schedule.at_next_purge}
-    assert kept == {"contact_data": "a sample plan still refers to it", "sample_plan": ""}
+    assert kept == {
+        "contact_data": f"sample plan #{plan.pk} depends on it and is kept until 2027-02-02"
+    }
+    assert [(r.item.record_type, r.item.kept_because) for r in schedule.later] == [
+        ("sample_plan", "")
+    ]
 
 
 # --- The page -------------------------------------------------------------------------
@@ -331,7 +338,7 @@ def test_the_page_shows_rules_records_holds_history_and_log(client, pgd, member)
     client.force_login(manager)
     page = client.get(_url(pgd)).content.decode()
     assert "Imported contact data" in page and "Monthly reports (F-27)" in page  # rules
-    assert "2027-01-01 09:30" in page  # the next purge, in the program's zone
+    assert "2027-01-01 02:30" in page  # the next purge, in the program's zone
     due_now = page.split('id="due-now"')[1].split("</table>")[0]
     later = page.split('id="due-later"')[1].split("</table>")[0]
     assert "oktober.csv" in due_now and "Kept: legal hold" in due_now
@@ -455,20 +462,30 @@ def test_the_menu_links_the_page_for_the_manager_and_the_analyst(client, pgd, me
 
 
 def _world(pgd, member, manager):
-    """An old approved plan with a finalized shop, so every kind of check runs:
-    the plan's contact data is referenced, the plan has a shop, the shop is
-    checked against calibration."""
-    contact_month(pgd, date(2024, 9, 1))
-    plan = sampling.plan_generate(program=pgd, month=date(2024, 10, 1), user=None, seed=1)
-    sampling.plan_approve(plan=plan, user=manager)
+    """An old approved plan with a finalized shop that a younger calibration
+    session refers to, so every kind of check runs: the session keeps the
+    shop, the shop its plan, the plan its contact data."""
+    with _on(date(2024, 9, 15)):
+        contact_month(pgd, date(2024, 9, 1))
+        plan = sampling.plan_generate(program=pgd, month=date(2024, 10, 1), user=None, seed=1)
+        sampling.plan_approve(plan=plan, user=manager)
     planned = PlannedShop.objects.filter(plan=plan).order_by("number").first()
-    Shop.objects.create(
-        planned_shop=planned,
+    with _on(date(2024, 10, 10)):
+        shop = Shop.objects.create(
+            planned_shop=planned,
+            program=pgd,
+            scorecard=pgd.scorecards.filter(status="published").first(),
+            shopper=member(pgd, Role.SHOPPER),
+            state=ShopState.FINALIZED,
+            submitted_at=timezone.now(),
+            finalized_at=timezone.now(),
+        )
+    CalibrationSession.objects.create(
         program=pgd,
-        scorecard=pgd.scorecards.filter(status="published").first(),
-        shopper=member(pgd, Role.SHOPPER),
-        state=ShopState.FINALIZED,
-        finalized_at=timezone.now(),
+        held_on=date(2025, 2, 1),
+        title="Kalibrasi Februari",
+        created_by=manager,
+        related_shop=shop,
     )
     _import(pgd, date(2025, 2, 1), "februari.csv")  # falls due after the next purge
 
@@ -477,9 +494,10 @@ def _grow(pgd, member, manager, n, offset):
     for i in range(offset, offset + n):
         month = add_months(date(2024, 6, 1), i % 10)  # 2024-06 … 2025-03
         record = _import(pgd, month, f"bulk-{i}.csv")
-        MonthlyReport.objects.create(
-            program=pgd, month=month, revision=i, due_at=timezone.now(), status="acknowledged"
-        )
+        with _on(month):
+            MonthlyReport.objects.create(
+                program=pgd, month=month, revision=i, due_at=timezone.now(), status="acknowledged"
+            )
         CalibrationSession.objects.create(
             program=pgd, held_on=month, title=f"Kalibrasi {i}", created_by=manager
         )
@@ -507,4 +525,5 @@ def test_the_page_runs_a_constant_number_of_queries(client, pgd, member):
     large = page_queries(client, _url(pgd))
     assert_same_query_count(small, large)
     page = client.get(_url(pgd)).content.decode()
-    assert "A sample plan still refers to it" in page and "MS forms of its shops" in page
+    assert "ample plan #" in page and "MS form #" in page and "alibration session #" in page
+    assert "depends on it and is kept until 2027-02-02" in page
