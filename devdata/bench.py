@@ -640,6 +640,7 @@ def _month_shops(
             planned_shop=p,
             program=program,
             scorecard=scorecard,
+            scoring_mode=program.scoring_mode,  # kept by the shop (bulk_create skips save)
             shopper_id=p.shopper_id,
             state=fate,
             version={ShopState.DRAFT: 2, ShopState.RETURNED: 4}.get(fate, 3),
@@ -659,7 +660,7 @@ def _month_shops(
             created_at=executed,
             updated_at=finalized if fate == ShopState.FINALIZED else submitted,
         )
-        store_scores(shop, engine.compute(specs, given, program.scoring_mode))
+        store_scores(shop, engine.compute(specs, given, shop.scoring_mode))
         shops.append(shop)
         shop_answers[p.pk] = given
 
@@ -877,7 +878,7 @@ def _calibration(ctx: ProgramContext, month: date) -> int:
                 )
                 for pid, v in base.items()
             }
-            result = engine.compute(specs, given, program.scoring_mode)
+            result = engine.compute(specs, given, shop.scoring_mode)  # the shop's own mode
             ratings.append(
                 CalibrationRating(
                     session=session,

@@ -7,3 +7,12 @@ class ScoringConfig(AppConfig):
 
     name = "scoring"
     verbose_name = _("Scoring")
+
+    def ready(self):
+        from programs.selectors.setup import MODE_KEEPERS
+        from scoring.selectors import shops_keeping_mode
+
+        # The program's rules page says how many shops keep their mode before
+        # the mode changes (programs never imports scoring).
+        if shops_keeping_mode not in MODE_KEEPERS:
+            MODE_KEEPERS.append(shops_keeping_mode)

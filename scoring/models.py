@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from programs.models import Agent, Channel, Parameter, Program, Scorecard
+from programs.models import Agent, Channel, Parameter, Program, Scorecard, ScoringMode
 from sampling.models import PlannedShop
 
 
@@ -32,8 +32,9 @@ class NotExecutedReason(models.TextChoices):
 
 
 class Shop(models.Model):
-    """One executed mystery contact and its MS form, scored with the scorecard
-    version it was started with (a later scorecard edit never changes it)."""
+    """One executed mystery contact and its MS form, scored under the rules it
+    was started with: its scorecard version and its scoring mode (a later
+    scorecard edit or change of the program's mode never changes it)."""
 
     planned_shop = models.OneToOneField(
         PlannedShop,
@@ -92,7 +93,16 @@ class Shop(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    # Scores, computed by the engine on every save (scoring.engine).
+    # Scores, computed by the engine on every save (scoring.engine), always
+    # under the shop's own scoring mode: the program's mode when the shop was
+    # started. Revisions, late finalizations and calibration ratings use it, so
+    # a later change of the program's mode applies to new shops only.
+    scoring_mode = models.CharField(
+        _("scoring mode"),
+        max_length=10,
+        choices=ScoringMode.choices,
+        help_text=_("The program's scoring mode when the shop was started; it never changes."),
+    )
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
     section_scores = models.JSONField(_("section scores"), default=dict, blank=True)
     critical_failures = models.JSONField(_("critical errors"), default=list, blank=True)
@@ -125,9 +135,24 @@ class Shop(models.Model):
             models.Index(fields=["program", "state"], name="shop_program_state_idx"),
             models.Index(fields=["program", "finalized_at"], name="shop_program_final_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scoring_mode__in=ScoringMode.values),
+                name="shop_scoring_mode_known",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.program.code} #{self.planned_shop.number} {self.planned_shop.date:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # A new shop takes the program's mode of the moment, once; it is never
+        # read from the program again (bulk_create must give it explicitly).
+        if not self.scoring_mode:
+            self.scoring_mode = Program.objects.values_list("scoring_mode", flat=True).get(
+                pk=self.program_id
+            )
+        super().save(*args, **kwargs)
 
     @property
     def is_editable_by_shopper(self) -> bool:

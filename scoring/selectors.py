@@ -107,7 +107,20 @@ def review_queue(program: Program) -> QuerySet[Shop]:
     )
 
 
+def shops_keeping_mode(program: Program, mode: str) -> int:
+    """How many of the program's shops keep a scoring mode other than `mode`:
+    if the program switched to `mode`, they would still be scored (revised,
+    finalized, calibrated) under theirs. Registered in programs' MODE_KEEPERS."""
+    return Shop.objects.filter(program=program).exclude(scoring_mode=mode).count()
+
+
 # --- Answers -------------------------------------------------------------------------
+
+
+def shop_outline(shop: Shop) -> ScorecardOutline:
+    """The shop's scorecard version under the shop's own scoring mode (not the
+    program's current one): what its form, its page and its ratings show."""
+    return scorecard_outline(shop.scorecard, mode=shop.scoring_mode)
 
 
 def answer_choices(parameter: Parameter, binary: bool) -> list[tuple[str, str]]:
@@ -387,8 +400,8 @@ def _revision_view(revision, record: ShopRecord) -> RevisionView:
 def shop_record(program: Program, shop: Shop) -> ShopRecord:
     """The shop's page (PGD-5.1.2, PGD-2.3, TLK-5.3.4, TLK-5.6.1): record,
     evidence, answers, scores against the target, timeline, revisions, disputes."""
-    outline = scorecard_outline(shop.scorecard)
-    binary = program.scoring_mode == ScoringMode.BINARY
+    outline = shop_outline(shop)
+    binary = shop.scoring_mode == ScoringMode.BINARY
     answers = {
         a.parameter_id: {
             "answer": a.value,

@@ -146,6 +146,7 @@ class History:
                     planned_shop=ps,
                     program=self.program,
                     scorecard=self.scorecard,
+                    scoring_mode=self.program.scoring_mode,  # bulk_create skips Shop.save
                     shopper=self.shopper,
                     agent=self.other_agent if i in other_team else self.agent,
                     channel=self.channel,

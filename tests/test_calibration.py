@@ -355,7 +355,7 @@ def test_ratings_are_scored_by_the_engine_and_compared(world, member):
     )
     specs = parameter_specs(shop.scorecard)
     expected = engine.compute(
-        specs, {int(k): v for k, v in analyst.answers.items()}, world.program.scoring_mode
+        specs, {int(k): v for k, v in analyst.answers.items()}, shop.scoring_mode
     ).total_rounded
     assert analyst.score == expected == Decimal("95.00")  # parameter 4 weighs 5 of 100
 

@@ -255,9 +255,7 @@ def test_autosave_never_fails_on_any_post(client, started, data):
         return
     assert after.version == before.version + 1
     stored = dict(after.answers.values_list("parameter_id", "value"))
-    expected = compute(
-        services.parameter_specs(after.scorecard), stored, shop.program.scoring_mode
-    )
+    expected = compute(services.parameter_specs(after.scorecard), stored, shop.scoring_mode)
     assert body["score"] == (None if expected.total is None else str(expected.total_rounded))
     assert after.score is None or Decimal(0) <= after.score <= Decimal(100)
 

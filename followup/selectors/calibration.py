@@ -323,7 +323,6 @@ def session_page(program: Program, session: CalibrationSession, user: User) -> S
             parameters.setdefault(p.section.scorecard_id, []).append(p)
     attendee_ids = {a.user_id for a in attendees}
     may_rate = can_rate(session, user, roles, attendee_ids)
-    binary = program.scoring_mode == ScoringMode.BINARY
     results = []
     for c in cases:
         c.ratings = c.shop.session_ratings
@@ -331,7 +330,7 @@ def session_page(program: Program, session: CalibrationSession, user: User) -> S
             _case_result(
                 c,
                 parameters.get(c.shop.scorecard_id, []),
-                binary,
+                c.shop.scoring_mode == ScoringMode.BINARY,  # the shop's own mode
                 user=user,
                 may_rate=may_rate,
                 held=session.is_held,

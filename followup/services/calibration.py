@@ -27,10 +27,10 @@ from followup.models import (
     SessionStatus,
 )
 from programs.models import Membership, Program, Role, User
-from programs.selectors.scorecards import ms_form, scorecard_outline
-from scoring import engine
+from programs.selectors.scorecards import ms_form
 from scoring.models import Shop, ShopState
-from scoring.services import parameter_specs
+from scoring.selectors import shop_outline
+from scoring.services import parameter_specs, shop_score
 
 EDITORS = frozenset({Role.MANAGER, Role.QC_ANALYST})
 # Who sits in a calibration: the analyst and the agents' direct superiors.
@@ -343,10 +343,11 @@ def rating_submit(
     errors = rating_errors(shop, answers)
     if errors:
         raise ValidationError(errors)
-    specs = parameter_specs(shop.scorecard)
-    wanted = {s.id for s in specs}
+    wanted = {s.id for s in parameter_specs(shop.scorecard)}
     clean = {pid: str(value) for pid, value in answers.items() if pid in wanted}
-    result = engine.compute(specs, clean, shop.program.scoring_mode)
+    # Scored under the shop's own rules (scorecard version and scoring mode), so
+    # a rating compares with the shop's score even after the program's mode changed.
+    result = shop_score(shop, clean)
     return CalibrationRating.objects.create(
         session=session,
         shop=shop,
@@ -358,8 +359,9 @@ def rating_submit(
 
 def rating_errors(shop: Shop, answers: Mapping[int, str]) -> dict[str, str]:
     """{input name: message} for every parameter without a valid answer; the
-    valid answers are the choices the MS form offers for the parameter."""
-    form = ms_form(scorecard_outline(shop.scorecard))
+    valid answers are the choices the shop's MS form offers for the parameter
+    (under the shop's own scoring mode)."""
+    form = ms_form(shop_outline(shop))
     errors = {}
     for section in form.sections:
         for line in section.lines:

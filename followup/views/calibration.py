@@ -42,8 +42,9 @@ from followup.selectors import calibration
 from followup.services import calibration as services
 from programs.access import get_program_for
 from programs.models import Program, Role
-from programs.selectors.scorecards import ms_form, scorecard_outline
+from programs.selectors.scorecards import ms_form
 from scoring.models import Shop
+from scoring.selectors import shop_outline
 
 READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.TEAM_LEADER, Role.VIEWER}
@@ -318,7 +319,7 @@ def calibration_rate(request: HttpRequest, code: str, pk: int, case_pk: int) -> 
         return redirect(_detail_url(program, session, "scoring"))
     case.shop.program = program
     case.shop.scorecard.program = program
-    outline = scorecard_outline(case.shop.scorecard)
+    outline = shop_outline(case.shop)  # the rules the shop was scored under
     parameters = [p for s in outline.sections for p in s.parameters]
     errors: dict[str, str] = {}
     given = {p.pk: request.POST.get(f"answer-{p.pk}", "") for p in parameters}

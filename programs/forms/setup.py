@@ -5,7 +5,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.forms import modelformset_factory
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from mysteryshop.widgets import DateInput
@@ -20,10 +20,12 @@ from programs.models import (
     Raci,
     RetentionRule,
     Role,
+    ScoringMode,
     TimeBand,
     TimeSlot,
 )
 from programs.presets import PRESET_CHOICES
+from programs.selectors.setup import scoring_mode_change
 from programs.workdays import WEEKDAY_NAMES
 
 WEEKDAYS = list(WEEKDAY_NAMES.items())
@@ -93,6 +95,20 @@ class ProgramRulesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["scoring_mode"].help_text = _(
+            "A change applies to new shops only: shops started before it keep the mode "
+            "they were scored under, also when they are finalized, revised or calibrated."
+        )
+        self.mode_change = None
+        mode = self.data.get("scoring_mode") if self.is_bound else None
+        if self.instance.pk and mode in ScoringMode.values and mode != self.instance.scoring_mode:
+            # Asked before saving: how many shops keep their old mode.
+            self.mode_change = scoring_mode_change(self.instance, mode)
+            if self.mode_change.kept:
+                self.fields["confirm_scoring_mode"] = forms.BooleanField(
+                    required=False,
+                    label=_("Change the mode for new shops; the shops so far keep theirs"),
+                )
         self.helper = FormHelper()
         self.helper.form_tag = False
         row = "row row-cols-1 row-cols-md-2 row-cols-xl-3"
@@ -128,6 +144,7 @@ class ProgramRulesForm(forms.ModelForm):
                 _("Scoring and reporting (PGD-5.1.2, 4.7; TLK-5.3.3)"),
                 Div(
                     "scoring_mode",
+                    *(["confirm_scoring_mode"] if "confirm_scoring_mode" in self.fields else []),
                     "target_score",
                     "report_due_day",
                     "report_reminder_days",
@@ -153,6 +170,29 @@ class ProgramRulesForm(forms.ModelForm):
                 ),
             ),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        change = self.mode_change
+        if change is None:
+            return cleaned
+        for problem in change.problems:
+            self.add_error("scoring_mode", problem)
+        if change.kept and not cleaned.get("confirm_scoring_mode"):
+            old = ScoringMode(change.old_mode).label
+            new = ScoringMode(change.mode).label
+            self.add_error(
+                "confirm_scoring_mode",
+                ngettext(
+                    "%(count)s shop keeps the mode it was scored under (%(old)s); only new "
+                    "shops will be scored as %(new)s. Tick the box to confirm the change.",
+                    "%(count)s shops keep the mode they were scored under (%(old)s); only new "
+                    "shops will be scored as %(new)s. Tick the box to confirm the change.",
+                    change.kept,
+                )
+                % {"count": change.kept, "old": old, "new": new},
+            )
+        return cleaned
 
 
 # --- The frame tables, edited as formsets -----------------------------------

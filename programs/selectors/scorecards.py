@@ -19,13 +19,14 @@ from programs.models import (
 )
 
 
-def scorecard_problems(scorecard: Scorecard) -> list[str]:
-    """What stops a draft from being published; empty when it can be."""
+def scorecard_problems(scorecard: Scorecard, *, mode: str | None = None) -> list[str]:
+    """What stops a draft from being published; empty when it can be. New shops
+    are scored under the program's current mode, unless `mode` says otherwise."""
     problems = []
     sections = list(scorecard.sections.prefetch_related("parameters"))
     if not sections:
         problems.append(_("Add at least one section."))
-    weighted = scorecard.program.scoring_mode == "weighted"
+    weighted = (mode or scorecard.program.scoring_mode) == ScoringMode.WEIGHTED
     for section in sections:
         parameters = list(section.parameters.all())
         if not parameters:
@@ -56,9 +57,11 @@ class ScorecardOutline:
     parameter_count: int
 
 
-def scorecard_outline(scorecard: Scorecard) -> ScorecardOutline:
+def scorecard_outline(scorecard: Scorecard, *, mode: str | None = None) -> ScorecardOutline:
     """Sections, parameters and weight totals of `scorecard`, in two queries
-    (`scorecard.program` should already be loaded)."""
+    (`scorecard.program` should already be loaded), under scoring `mode`: a
+    shop's own mode (scoring.selectors.shop_outline), or by default the
+    program's current mode, the one new shops get."""
     sections = [
         SectionOutline(
             s, list(s.parameters.all()), sum((p.weight for p in s.parameters.all()), Decimal(0))
@@ -67,7 +70,7 @@ def scorecard_outline(scorecard: Scorecard) -> ScorecardOutline:
     ]
     return ScorecardOutline(
         scorecard=scorecard,
-        weighted=scorecard.program.scoring_mode == ScoringMode.WEIGHTED,
+        weighted=(mode or scorecard.program.scoring_mode) == ScoringMode.WEIGHTED,
         sections=sections,
         total_weight=sum((s.total_weight for s in sections), Decimal(0)),
         parameter_count=sum(len(s.parameters) for s in sections),
@@ -157,7 +160,7 @@ def ms_form(
     answers = answers or {}
     errors = errors or {}
     program = outline.scorecard.program
-    binary = program.scoring_mode == ScoringMode.BINARY
+    binary = not outline.weighted  # the outline's mode: a shop's own, for a shop
     sections = []
     for s_number, s in enumerate(outline.sections, start=1):
         lines = []

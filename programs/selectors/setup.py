@@ -14,8 +14,10 @@ from programs.models import (
     RetentionRule,
     Scenario,
     Scorecard,
+    ScorecardStatus,
     Team,
 )
+from programs.selectors.scorecards import scorecard_problems
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,39 @@ def audit_entries(program: Program, *, limit: int = AUDIT_LIMIT) -> list[History
     ]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
+
+
+# --- A change of the scoring mode (issue #17) --------------------------------------
+
+# Later stages register functions (program, mode) -> int: how many of their
+# records keep a scoring mode other than `mode` (scoring registers the shops in
+# its ready()). programs calls them without importing those stages.
+MODE_KEEPERS: list = []
+
+
+@dataclass(frozen=True)
+class ScoringModeChange:
+    """What switching `program` to `mode` does: it applies to new shops only;
+    `kept` shops keep the mode they were scored under. `problems` stop it."""
+
+    old_mode: str
+    mode: str
+    kept: int
+    problems: list[str]
+
+
+def scoring_mode_change(program: Program, mode: str) -> ScoringModeChange:
+    """What changing the program's scoring mode to `mode` would do. The program's
+    own (saved) mode is read from the database, not from an edited instance."""
+    old_mode = Program.objects.values_list("scoring_mode", flat=True).get(pk=program.pk)
+    kept = sum(keeper(program, mode) for keeper in MODE_KEEPERS) if mode != old_mode else 0
+    problems = []
+    if mode != old_mode:
+        # New shops are scored with the published scorecards under the new mode.
+        for scorecard in Scorecard.objects.filter(
+            program=program, status=ScorecardStatus.PUBLISHED
+        ).select_related("program"):
+            problems += [
+                f"{scorecard}: {problem}" for problem in scorecard_problems(scorecard, mode=mode)
+            ]
+    return ScoringModeChange(old_mode, mode, kept, problems)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mysteryshop.site import site_parts
@@ -135,6 +135,18 @@ def program_settings(request, code):
         if form.is_valid():
             form.save()
             messages.success(request, _("The program's rules were saved."))
+            if form.mode_change is not None:
+                messages.info(
+                    request,
+                    ngettext(
+                        "The new scoring mode applies to new shops only; %(count)s shop "
+                        "started before keeps the mode it was scored under.",
+                        "The new scoring mode applies to new shops only; %(count)s shops "
+                        "started before keep the mode they were scored under.",
+                        form.mode_change.kept,
+                    )
+                    % {"count": form.mode_change.kept},
+                )
             return redirect("program_settings", program.code)
         messages.error(request, _("Please correct the errors below; nothing was saved."))
     if not can_edit:

@@ -104,7 +104,7 @@ class ShopForm(forms.ModelForm):
         super().__init__(data, instance=shop, initial=initial, **kwargs)
         self.program = program
         self.parameters = parameters
-        self.binary = program.scoring_mode == ScoringMode.BINARY
+        self.binary = shop.scoring_mode == ScoringMode.BINARY  # the shop's own mode
         self.answer_errors: dict[str, str] = {}
         self.answers: dict[int, AnswerInput] = {}
 

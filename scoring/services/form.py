@@ -121,10 +121,14 @@ def shop_start(*, planned_shop: PlannedShop, user: User) -> Shop:
         raise ValidationError(_("The plan of this shop is not approved yet."))
     if planned_shop.shopper_id != user.pk:
         raise PermissionDenied
+    # The shop keeps the rules it starts with: the published scorecard version
+    # and the program's scoring mode of this moment (a later change of either
+    # applies to new shops only).
     shop = Shop.objects.create(
         planned_shop=planned_shop,
         program_id=planned_shop.plan.program_id,
         scorecard=scorecard_for(planned_shop),
+        scoring_mode=planned_shop.plan.program.scoring_mode,
         shopper=user,
         channel=planned_shop.channel,
     )
@@ -182,10 +186,17 @@ def _apply(shop: Shop, data: ShopInput) -> None:
         answer.save()
 
 
+def shop_score(shop: Shop, answers: dict[int, str]) -> engine.ScoreResult:
+    """Score `answers` under the rules the shop is scored with: its own
+    scorecard version and its own scoring mode, never the program's current
+    mode. Revisions, finalizing and calibration ratings all score through it."""
+    return engine.compute(parameter_specs(shop.scorecard), answers, shop.scoring_mode)
+
+
 def rescore(shop: Shop) -> engine.ScoreResult:
-    """Compute and store the shop's scores with its own scorecard version."""
+    """Compute and store the shop's scores under its own rules (shop_score)."""
     answers = dict(shop.answers.values_list("parameter_id", "value"))
-    result = engine.compute(parameter_specs(shop.scorecard), answers, shop.program.scoring_mode)
+    result = shop_score(shop, answers)
     store_scores(shop, result)
     return result
 

@@ -27,11 +27,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import get_program_for
 from programs.models import Parameter, Program, Role
-from programs.selectors.scorecards import MsLine, ScorecardOutline, ms_form, scorecard_outline
+from programs.selectors.scorecards import MsLine, ScorecardOutline, ms_form
 from sampling.models import PlannedShop
 from scoring import services
 from scoring.forms.form import EvidenceForm, NotExecutedForm, ShopForm
 from scoring.models import Evidence, ReviewAction, ReviewEvent, Shop, ShopState
+from scoring.selectors import shop_outline
 from scoring.services import StaleEdit
 
 # Who reads a shop besides its shopper.
@@ -173,7 +174,7 @@ def _specs(shop: Shop, parameters: list[Parameter]) -> dict:
     """What static/js/shop_form.js needs for its provisional score (the
     server's score replaces it after every autosave)."""
     return {
-        "mode": shop.program.scoring_mode,
+        "mode": shop.scoring_mode,  # the shop's own mode, not the program's current one
         "parameters": [
             {
                 "id": p.pk,
@@ -200,7 +201,7 @@ def _render_page(
     conflict: bool = False,
     status: int = 200,
 ) -> HttpResponse:
-    outline = outline or scorecard_outline(shop.scorecard)
+    outline = outline or shop_outline(shop)
     parameters = _parameters(outline)
     editable = shop.shopper_id == request.user.pk and shop.is_editable_by_shopper
     form = form or ShopForm(shop=shop, program=program, parameters=parameters)
@@ -286,7 +287,7 @@ def shop_form(request, code, pk):
 
 
 def _save_or_submit(request: HttpRequest, program: Program, shop: Shop) -> HttpResponse:
-    outline = scorecard_outline(shop.scorecard)
+    outline = shop_outline(shop)
     form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
     submitting = request.POST.get("action") == "submit"
     if not form.is_valid():
@@ -370,7 +371,7 @@ def shop_autosave(request, code, pk):
     if not shop.is_editable_by_shopper:
         return JsonResponse({"error": str(HANDED_IN_ALREADY)}, status=409)
     with timezone.override(program.zone):
-        outline = scorecard_outline(shop.scorecard)
+        outline = shop_outline(shop)
         form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
         if not form.is_valid():
             errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
