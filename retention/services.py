@@ -49,6 +49,7 @@ from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import registered_models
@@ -385,6 +386,7 @@ def purge_plan(*, program: Program, today: date) -> list[Expired]:
                     Q(**{f"{session_field}__in": sessions}) | Q(**{f"{shop_path}__in": shops})
                 )
                 .filter(**{f"{shop_path}__isnull": False})
+                .order_by()
                 .values_list(
                     session_field,
                     shop_path,
@@ -392,11 +394,18 @@ def purge_plan(*, program: Program, today: date) -> list[Expired]:
                     f"{shop_path}__planned_shop__plan__contact_import_id",
                 )
             )
-    missing = {s for s, *_rest in links if (RecordType.CALIBRATION, s) not in nodes}
-    if missing:
+    if shops:  # the sessions that refer to them, whatever their age (one query)
         add(
             RecordType.CALIBRATION,
-            RECORDS[RecordType.CALIBRATION].records(program).filter(pk__in=missing),
+            RECORDS[RecordType.CALIBRATION]
+            .records(program)
+            .filter(
+                Q(related_shop__in=shops)
+                | Q(cases__shop__in=shops)
+                | Q(ratings__shop__in=shops)
+                | Q(reviewed_defects__defect__shop__in=shops)
+            )
+            .distinct(),
             candidate=False,
         )
     for session_id, shop_id, plan_id, import_id in links:
@@ -456,6 +465,10 @@ def purge_plan(*, program: Program, today: date) -> list[Expired]:
 
 def _blocker(child: Key, node: _Node, years: dict, holds: set) -> str:
     """Why the dependent `child` keeps its parent."""
+    return capfirst(_why_dependent(child, node, years, holds))
+
+
+def _why_dependent(child: Key, node: _Node, years: dict, holds: set) -> str:
     name = ref(*child)
     if child in holds:
         return gettext("%(record)s depends on it and is on legal hold") % {"record": name}

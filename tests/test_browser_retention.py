@@ -25,12 +25,25 @@ SHOTS = Path("/tmp/shots-retention")
 NOW = datetime(2026, 12, 20, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
-def _import(program, month, name):
-    record = ContactImport(
-        program=program, month=month, original_name=name, status=ImportStatus.SUCCEEDED
+def _on(day: date):
+    """Records made inside are dated `day` (noon in Jakarta)."""
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("Asia/Jakarta")), tick=False
     )
-    record.file.save(name, ContentFile(b"timestamp,channel,reason,category\n"), save=False)
-    record.save()
+
+
+def _import(program, month, name):
+    """Contact data of `month`, imported on `month`."""
+    with _on(month):
+        record = ContactImport(
+            program=program,
+            month=month,
+            original_name=name,
+            status=ImportStatus.SUCCEEDED,
+            finished_at=datetime.now(tz=ZoneInfo("UTC")),
+        )
+        record.file.save(name, ContentFile(b"timestamp,channel,reason,category\n"), save=False)
+        record.save()
     return record
 
 
@@ -47,9 +60,11 @@ def test_hold_a_record_due_and_release_it(
     manager = member(pgd, Role.MANAGER, full_name="Maya Manager")
     october = _import(pgd, date(2024, 10, 1), "kontak-oktober-2024.csv")
     _import(pgd, date(2025, 2, 1), "kontak-februari-2025.csv")
-    # Contact data still used by its plan: listed, but it stays.
-    contact_month(pgd, date(2024, 9, 1))
-    sampling.plan_generate(program=pgd, month=date(2024, 10, 1), user=None, seed=1)
+    # Contact data still used by a younger plan: listed, but it stays.
+    with _on(date(2024, 12, 20)):
+        contact_month(pgd, date(2024, 12, 1))
+    with _on(date(2025, 2, 1)):
+        sampling.plan_generate(program=pgd, month=date(2025, 1, 1), user=None, seed=1)
     # An earlier hold, placed and released, and an earlier purge.
     earlier = _import(pgd, date(2024, 8, 1), "kontak-agustus-2024.csv")
     hold = retention.place_hold(
@@ -81,7 +96,8 @@ def test_hold_a_record_due_and_release_it(
     expect(row).to_be_visible()
     expect(page.locator("#due-now")).to_contain_text("kontak-oktober-2024.csv")
     expect(page.locator("#due-later")).to_contain_text("kontak-februari-2025.csv")
-    expect(page.locator("#next-purge")).to_contain_text("2027-01-01 09:30")
+    expect(page.locator("#next-purge")).to_contain_text("2027-01-01 02:30")  # Jakarta time
+    expect(page.locator("#due-now")).to_contain_text("depends on it and is kept until 2027-02-02")
     _shoot(page, "page-en.png")
 
     # Forgetting the reason: the error shows next to the field, the form stays open.

@@ -272,7 +272,7 @@ def test_the_schedule_says_why_a_referenced_record_stays(pgd, member):
     schedule = retention.retention_schedule(program=pgd)
     kept = {r.item.record_type: str(r.item.kept_because) for r in schedule.at_next_purge}
     assert kept == {
-        "contact_data": f"sample plan #{plan.pk} depends on it and is kept until 2027-02-02"
+        "contact_data": f"Sample plan #{plan.pk} depends on it and is kept until 2027-02-02"
     }
     assert [(r.item.record_type, r.item.kept_because) for r in schedule.later] == [
         ("sample_plan", "")
