@@ -57,7 +57,8 @@ from simple_history.models import registered_models
 from followup.models import CalibrationSession, FollowUp
 from followup.models.calibration import CalibrationCase, CalibrationRating, ReviewedDefect
 from programs.models import Program, RecordType, User
-from reporting.models import MonthlyReport
+from programs.months import add_months
+from reporting.models import AuditPack, MonthlyReport
 from retention.models import LegalHold, PurgeLog, PurgeRun
 from sampling.models import ContactImport, SamplePlan
 from scoring.models import Evidence, Shop
@@ -90,6 +91,8 @@ class RecordKind:
     # of them keeps the record.
     ancestors: tuple[tuple[str, str], ...] = ()
     latest: bool = False
+    # The months whose audit pack holds a copy of the record (reporting.AuditPack).
+    pack_months: Callable = lambda record: []
 
     def date_of(self, record, zone: ZoneInfo) -> tuple[date, str]:
         """The record's own date, in `zone`, and what it is (e.g. "submitted")."""
@@ -135,6 +138,7 @@ RECORDS: dict[str, RecordKind] = {
         clock=(("submitted_at", _("submitted")), ("created_at", _("created"))),
         describe=lambda r: f"report {r.month:%Y-%m} revision {r.revision}",
         noun=_("monthly report"),
+        pack_months=lambda r: [r.month],
     ),
     RecordType.CONTACT_DATA: RecordKind(
         model=ContactImport,
@@ -142,6 +146,7 @@ RECORDS: dict[str, RecordKind] = {
         clock=(("finished_at", _("imported")), ("created_at", _("uploaded"))),
         describe=lambda r: f"{r.original_name} ({r.month:%Y-%m})",
         noun=_("contact data"),
+        pack_months=lambda r: [r.month, add_months(r.month, 1)],  # the plan of the next
     ),
     RecordType.SAMPLE_PLAN: RecordKind(
         model=SamplePlan,
@@ -149,6 +154,7 @@ RECORDS: dict[str, RecordKind] = {
         clock=(("approved_at", _("approved")), ("created_at", _("generated"))),
         describe=lambda r: f"plan {r.month:%Y-%m}",
         noun=_("sample plan"),
+        pack_months=lambda r: [r.month],
         ancestors=((RecordType.CONTACT_DATA, "contact_import_id"),),
     ),
     RecordType.MS_FORM: RecordKind(
@@ -161,6 +167,7 @@ RECORDS: dict[str, RecordKind] = {
         ),
         describe=lambda s: f"shop #{s.planned_shop.number} {s.planned_shop.date:%Y-%m-%d}",
         noun=_("MS form"),
+        pack_months=lambda s: [s.planned_shop.date.replace(day=1)],
         ancestors=(
             (RecordType.SAMPLE_PLAN, "planned_shop__plan_id"),
             (RecordType.CONTACT_DATA, "planned_shop__plan__contact_import_id"),
@@ -174,6 +181,7 @@ RECORDS: dict[str, RecordKind] = {
         clock=(("uploaded_at", _("uploaded")),),
         describe=lambda e: f"evidence {e.original_name} of shop #{e.shop.planned_shop.number}",
         noun=_("execution record"),
+        pack_months=lambda e: [e.shop.planned_shop.date.replace(day=1)],
         ancestors=(
             (RecordType.MS_FORM, "shop_id"),
             (RecordType.SAMPLE_PLAN, "shop__planned_shop__plan_id"),
@@ -182,11 +190,12 @@ RECORDS: dict[str, RecordKind] = {
     ),
     RecordType.FOLLOW_UP: RecordKind(
         model=FollowUp,
-        records=lambda p: FollowUp.objects.filter(program=p),
+        records=lambda p: FollowUp.objects.filter(program=p).select_related("shop__planned_shop"),
         clock=(("created_at", _("made")), ("held_on", _("held"))),
         latest=True,
         describe=lambda f: f"{f.get_kind_display()} #{f.pk}",
         noun=_("follow-up item"),
+        pack_months=lambda f: [f.shop.planned_shop.date.replace(day=1)],
         ancestors=(
             (RecordType.MS_FORM, "shop_id"),
             (RecordType.SAMPLE_PLAN, "shop__planned_shop__plan_id"),
@@ -199,6 +208,7 @@ RECORDS: dict[str, RecordKind] = {
         clock=(("held_on", _("held")),),
         describe=lambda s: f"calibration {s.held_on:%Y-%m-%d} {s.title}",
         noun=_("calibration session"),
+        pack_months=lambda s: [s.held_on.replace(day=1)],
         # Its shops (the related shop and those it reviewed) are read apart: many.
     ),
 }
@@ -524,6 +534,7 @@ def purge_program(
     """The real run for one program: decide under the program's lock, delete
     exactly what was decided, log each record. All or nothing."""
     files: set[tuple] = set()
+    packs: dict[date, PurgeLog] = {}  # month -> the first log entry of a record of it
     done: list[Expired] = []
     with transaction.atomic():
         # Holds are placed under the same lock: none lands between deciding and deleting.
@@ -534,12 +545,15 @@ def purge_program(
                 unit_files: set[tuple] = set()
                 try:
                     with transaction.atomic():  # a savepoint: a conflict undoes this record only
-                        _delete_unit(item, by=by, files=unit_files, run=run)
+                        entry, months = _delete_unit(item, by=by, files=unit_files, run=run)
                 except PurgeConflict:
                     item = replace(item, kept_because=str(CHANGED))
                 else:
                     files |= unit_files
+                    for month in months:
+                        packs.setdefault(month, entry)
             done.append(item)
+        _delete_packs(program, packs, files)
         if run is not None:
             run.purged = sum(1 for i in done if not i.kept_because)
             run.finished_at = timezone.now()
@@ -557,9 +571,15 @@ class PurgeConflict(Exception):
 CHANGED = _("it changed while the purge ran; the next purge looks at it again")
 
 
-def _delete_unit(item: Expired, *, by: str, files: set, run: PurgeRun | None) -> None:
+def _delete_unit(
+    item: Expired, *, by: str, files: set, run: PurgeRun | None
+) -> tuple[PurgeLog, list[date]]:
+    """Delete one record with its parts, their history rows and (on commit)
+    files; log it. Returns the log entry and the months of the audit packs
+    that hold a copy of it."""
     kind = RECORDS[item.record_type]
-    record = kind.model.objects.get(pk=item.object_id)
+    record = kind.records(item.program).get(pk=item.object_id)
+    months = kind.pack_months(record)
     using = router.db_for_write(kind.model)
     collector = Collector(using=using, origin=record)
     try:
@@ -585,7 +605,7 @@ def _delete_unit(item: Expired, *, by: str, files: set, run: PurgeRun | None) ->
         files.update(_files_of(model, instances))
     collector.delete()  # simple-history writes a "-" row for each: removed below
     history = _delete_history(kind.model, item.object_id, ids, files)
-    PurgeLog.objects.create(
+    entry = PurgeLog.objects.create(
         program=item.program,
         program_code=item.program.code,
         record_type=item.record_type,
@@ -606,6 +626,21 @@ def _delete_unit(item: Expired, *, by: str, files: set, run: PurgeRun | None) ->
         },
         run=run,
     )
+    return entry, months
+
+
+def _delete_packs(program: Program, packs: dict[date, PurgeLog], files: set) -> None:
+    """An audit pack of a month copies its records (F-31, F-32, F-28, minutes):
+    it goes, row and ZIP, with the first of them; it can be built again from
+    what is left. The log entry of that record lists it."""
+    if not packs:
+        return
+    for pack in AuditPack.objects.filter(program=program, month__in=list(packs)):
+        files.update(_files_of(AuditPack, [pack]))
+        entry = packs[pack.month]
+        entry.rows["deleted"].setdefault("reporting.auditpack", []).append(pack.pk)
+        entry.save(update_fields=["rows"])
+        pack.delete()
 
 
 def _log_description(item: Expired) -> str:

@@ -638,3 +638,25 @@ def test_the_page_with_dependents_runs_a_constant_number_of_queries(client, pgd,
         client.force_login(world.manager)
         large = page_queries(client, _url(pgd))
     assert_same_query_count(small, large)
+
+
+def test_the_audit_pack_of_a_purged_month_goes_with_its_first_record(
+    pgd, member, django_capture_on_commit_callbacks
+):
+    """A pack copies its month's F-31, F-32, F-28 and minutes into a ZIP: purge = gone."""
+    from reporting.models import AuditPack
+
+    world = _september(pgd, member, n=1)
+    packs = {}
+    for month in (date(2026, 9, 1), date(2026, 12, 1)):
+        pack = AuditPack.objects.create(program=pgd, month=month, status="ready")
+        pack.file.save("pack.zip", ContentFile(b"PK"), save=True)
+        packs[month] = pack
+    september_zip = packs[date(2026, 9, 1)].file.path
+    with _on(date(2028, 10, 1), 3), django_capture_on_commit_callbacks(execute=True):
+        retention.purge(program=pgd)
+    assert list(AuditPack.objects.values_list("month", flat=True)) == [date(2026, 12, 1)]
+    assert not os.path.exists(september_zip)
+    assert os.path.exists(packs[date(2026, 12, 1)].file.path)
+    entry = PurgeLog.objects.get(record_type="ms_form", object_id=world.shops[0].pk)
+    assert entry.rows["deleted"]["reporting.auditpack"] == [packs[date(2026, 9, 1)].pk]
