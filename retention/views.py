@@ -19,6 +19,7 @@ from programs.access import get_program_for
 from programs.models import RecordType, Role
 from retention import services as retention
 from retention.models import LegalHold, PurgeLog
+from retention.selectors import documented_information
 
 READERS: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})
 HOLDERS: frozenset[str] = frozenset({Role.MANAGER})
@@ -191,6 +192,7 @@ def retention_page(request, code):
             "history_rows": entries_of(list(history), kind_labels=HOLD_KINDS),
             "log": log,
             "log_pager": _pager(request, log, "log_page", "purge-log"),
+            "documents": documented_information(program=program),
         },
     )
 

@@ -660,3 +660,46 @@ def test_the_audit_pack_of_a_purged_month_goes_with_its_first_record(
     assert os.path.exists(packs[date(2026, 12, 1)].file.path)
     entry = PurgeLog.objects.get(record_type="ms_form", object_id=world.shops[0].pk)
     assert entry.rows["deleted"]["reporting.auditpack"] == [packs[date(2026, 9, 1)].pk]
+
+
+# --- The documented-information list (PGD-6, TLK-6) -------------------------------------
+
+
+def test_tlk_documented_information_lists_the_instructions_revisions_and_forms(
+    client, tlk, member
+):
+    from retention.selectors import documented_information
+
+    docs = documented_information(program=tlk)
+    assert [(d.revision, d.effective_date, d.superseded_on) for d in docs.instruction] == [
+        ("01", date(2017, 6, 5), date(2019, 6, 19)),
+        ("02", date(2019, 6, 19), None),
+    ]
+    assert docs.instruction[0].kept_until == date(2022, 6, 19)  # 3 years after superseded
+    assert [(f.code, f.record_type, f.years) for f in docs.forms] == [
+        ("IN.QCC.TELK.F-27", "monthly_report", 3),
+        ("IN.QCC.TELK.F-28", "follow_up", 3),
+        ("IN.QCC.TELK.F-31", "ms_form", 3),
+        ("IN.QCC.TELK.F-32", "execution_record", 3),
+    ]
+    client.force_login(member(tlk, Role.QC_ANALYST))
+    page = client.get(_url(tlk)).content.decode()
+    section = page.split('id="documented-information"')[1].split("</section>")[0]
+    assert "IN.QCC.TELK.W-10" in section and "In force" in section
+    assert "kept until 2022-06-19" in section and "IN.QCC.TELK.F-32" in section
+    assert "dated from: submitted" in section
+    assert 'href="#documented-information"' in page
+
+
+def test_pgd_documented_information_counts_the_records_kept_of_each_form(pgd, member):
+    from retention.selectors import documented_information
+
+    world = _september(pgd, member, n=2)
+    _evidence(world.shops[0], date(2026, 9, 10))
+    docs = documented_information(program=pgd)
+    assert [(d.code, d.revision, d.superseded_on) for d in docs.instruction] == [
+        ("IK-CC-PGD-MS", "00", None)
+    ]
+    stored = {f.code: (f.stored, f.years) for f in docs.forms}
+    assert stored == {"F-27": (0, 2), "F-28": (0, 2), "F-31": (2, 2), "F-32": (1, 2)}
+    assert docs.years == 3
