@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from retention.models import LegalHold, PurgeLog
+from retention.models import LegalHold, PurgeLog, PurgeRun
 
 
 @admin.register(LegalHold)
@@ -15,11 +15,31 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
 @admin.register(PurgeLog)
 class PurgeLogAdmin(admin.ModelAdmin):
-    list_display = ["purged_at", "program_code", "record_type", "object_id", "description"]
+    list_display = [
+        "purged_at",
+        "program_code",
+        "record_type",
+        "object_id",
+        "record_date",
+        "purged_by",
+        "checksum",
+    ]
     list_filter = ["program_code", "record_type"]
 
     def has_change_permission(self, request, obj=None):
         return False  # the log is evidence: read-only
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PurgeRun)
+class PurgeRunAdmin(admin.ModelAdmin):
+    list_display = ["month", "program", "by", "started_at", "finished_at", "purged"]
+    list_filter = ["program"]
+
+    def has_add_permission(self, request):
+        return False  # claimed by the scheduled purge only
+
+    def has_change_permission(self, request, obj=None):
         return False

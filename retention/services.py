@@ -605,6 +605,11 @@ def _delete_unit(
         files.update(_files_of(model, instances))
     collector.delete()  # simple-history writes a "-" row for each: removed below
     history = _delete_history(kind.model, item.object_id, ids, files)
+    # Holds released earlier keep their history for audits, but not what the
+    # record said (a title, a file name): only its type, id and date.
+    LegalHold.history.filter(
+        program_id=item.program.pk, record_type=item.record_type, object_id=item.object_id
+    ).update(description=_log_description(item))
     entry = PurgeLog.objects.create(
         program=item.program,
         program_code=item.program.code,

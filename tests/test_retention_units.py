@@ -703,3 +703,18 @@ def test_pgd_documented_information_counts_the_records_kept_of_each_form(pgd, me
     stored = {f.code: (f.stored, f.years) for f in docs.forms}
     assert stored == {"F-27": (0, 2), "F-28": (0, 2), "F-31": (2, 2), "F-32": (1, 2)}
     assert docs.years == 3
+
+
+def test_a_released_holds_history_keeps_no_description_of_the_purged_record(pgd, member):
+    world = _september(pgd, member, n=1)
+    evidence = _evidence(world.shops[0], date(2026, 9, 10), "rekaman-budi-santoso.mp3")
+    hold = _hold(world, "execution_record", evidence.pk)
+    retention.release_hold(program=pgd, hold_id=hold.pk, reason="Selesai", user=world.manager)
+    assert LegalHold.history.filter(description__contains="budi").count() == 2
+    with _on(date(2028, 10, 1), 3):
+        retention.purge(program=pgd)
+    assert not Evidence.objects.filter(pk=evidence.pk).exists()
+    rows = LegalHold.history.filter(object_id=evidence.pk, record_type="execution_record")
+    assert rows.count() == 2  # placed and released: the audit trail stays
+    assert not rows.filter(description__contains="budi").exists()
+    assert set(rows.values_list("reason", flat=True)) == {"Sengketa pelanggan"}
