@@ -718,3 +718,47 @@ def test_a_released_holds_history_keeps_no_description_of_the_purged_record(pgd,
     assert rows.count() == 2  # placed and released: the audit trail stays
     assert not rows.filter(description__contains="budi").exists()
     assert set(rows.values_list("reason", flat=True)) == {"Sengketa pelanggan"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hold_placed_while_the_purge_runs_waits_for_it(pgd, member, monkeypatch):
+    """PostgreSQL: the manager holds a record after the purge decided to delete
+    it; the hold waits for the purge's lock, then finds the record gone, and is
+    refused (never a hold that points at nothing)."""
+    import threading
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection, connections
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite runs one writer at a time")
+    world = _september(pgd, member, n=1)
+    evidence = _evidence(world.shops[0], date(2026, 9, 10))
+    decided, held = threading.Event(), {}
+    real = retention.purge_plan
+
+    def slow_plan(*, program, today):
+        plan = real(program=program, today=today)
+        decided.set()
+        time.sleep(1.0)  # the manager clicks now
+        return plan
+
+    def manager_holds():
+        decided.wait(10)
+        try:
+            held["hold"] = _hold(world, "execution_record", evidence.pk)
+        except ValidationError as exc:
+            held["error"] = exc.messages
+        finally:
+            connections.close_all()
+
+    monkeypatch.setattr(retention, "purge_plan", slow_plan)
+    other = threading.Thread(target=manager_holds)
+    other.start()
+    with _on(date(2028, 10, 1), 3):
+        retention.purge(program=pgd)
+    other.join(20)
+    assert held == {"error": ["This record is no longer there."]}
+    assert not Evidence.objects.filter(pk=evidence.pk).exists()
+    assert not LegalHold.objects.exists()
