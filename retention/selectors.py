@@ -110,7 +110,10 @@ def documented_information(*, program: Program) -> DocumentList:
                 str(form_title),
                 record_type,
                 years.get(record_type),
-                str(kind.clock[0][1]),
+                # "made / held" when the later of the dates counts, else the first one set.
+                " / ".join(str(label) for _f, label in kind.clock)
+                if kind.latest
+                else str(kind.clock[0][1]),
                 kind.records(program).count(),
             )
         )
