@@ -532,7 +532,10 @@ def purge_program(
     *, program: Program, today: date | None = None, by: str = "purge", run: PurgeRun | None = None
 ) -> list[Expired]:
     """The real run for one program: decide under the program's lock, delete
-    exactly what was decided, log each record. All or nothing."""
+    exactly what was decided, log each record; one transaction (an error
+    undoes the whole run, files included). A record whose delete would take
+    a record of a retained type the decision did not see (made meanwhile) is
+    left whole, with `CHANGED` as its reason, and so is what it keeps."""
     files: set[tuple] = set()
     packs: dict[date, PurgeLog] = {}  # month -> the first log entry of a record of it
     done: list[Expired] = []
