@@ -26,6 +26,27 @@ def safe_cell(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+@dataclass(frozen=True)
+class Formatted:
+    """A cell value with a number format of its own (a column of mixed figures)."""
+
+    value: object
+    number_format: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart of the sheet's table: one series per `values` column (named
+    by its header) over the labels in the `categories` column."""
+
+    title: str
+    values: Sequence[int]
+    categories: int = 0
+    kind: str = "bar"  # "bar" (horizontal bars) or "line"
+    y_title: str = ""
+    number_format: str = ""  # of the value axis
+
+
 @dataclass
 class Sheet:
     title: str
@@ -33,6 +54,7 @@ class Sheet:
     rows: Iterable[Sequence]
     widths: Sequence[int] = field(default_factory=list)
     number_formats: dict[int, str] = field(default_factory=dict)  # column index → format
+    charts: Sequence[Chart] = field(default_factory=list)
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
@@ -52,8 +74,16 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
             cell.font = Font(bold=True)
             cell.fill = header_fill
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-        for row in spec.rows:
-            sheet.append([safe_cell(v) for v in row])
+        formats: list[tuple[int, int, str]] = []
+        count = 0
+        for count, row in enumerate(spec.rows, start=1):
+            cells = []
+            for column, value in enumerate(row, start=1):
+                if isinstance(value, Formatted):
+                    formats.append((count + 1, column, value.number_format))
+                    value = value.value
+                cells.append(safe_cell(value))
+            sheet.append(cells)
         sheet.freeze_panes = "A2"
         for index, header in enumerate(spec.headers):
             letter = get_column_letter(index + 1)
@@ -64,10 +94,36 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
             if index in spec.number_formats:
                 for cell in sheet[letter][1:]:
                     cell.number_format = spec.number_formats[index]
+        for row, column, number_format in formats:
+            sheet.cell(row=row, column=column).number_format = number_format
         sheet.auto_filter.ref = sheet.dimensions
+        if count:
+            for at, chart in enumerate(spec.charts):
+                _add_chart(
+                    sheet, chart, count, f"{get_column_letter(len(spec.headers) + 2)}{2 + at * 20}"
+                )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _add_chart(sheet, spec: Chart, rows: int, anchor: str) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    chart = LineChart() if spec.kind == "line" else BarChart()
+    if spec.kind != "line":
+        chart.type = "bar"  # horizontal: long labels (agents, reasons) stay readable
+    chart.title = str(spec.title)
+    chart.y_axis.title = str(spec.y_title) if spec.y_title else None
+    if spec.number_format:
+        chart.y_axis.number_format = spec.number_format
+    for column in spec.values:
+        data = Reference(sheet, min_col=column + 1, min_row=1, max_row=rows + 1)
+        chart.add_data(data, titles_from_data=True)
+    labels = Reference(sheet, min_col=spec.categories + 1, min_row=2, max_row=rows + 1)
+    chart.set_categories(labels)
+    chart.width, chart.height = 18, max(8, min(30, 2 + rows * 0.6))
+    sheet.add_chart(chart, anchor)
 
 
 def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:

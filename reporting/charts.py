@@ -113,7 +113,7 @@ def bar_chart(
 def trend_chart(points: list[tuple[date, Mean]], *, target: float, title: str = "") -> SafeString:
     """The monthly mean over twelve months, its 95 % CI as a band, the target dashed."""
     known = [(m, mean) for m, mean in points if mean.mean is not None]
-    width, height, left, bottom, top, right = 640, 220, 40, 24, 10, 10
+    width, height, left, bottom, top, right = 640, 220, 40, 24, 10, 26  # room for the last label
     values = [float(mean.low if mean.low is not None else mean.mean) for _m, mean in known]
     floor = min([*values, target]) if values else target
     low = max(0.0, (int(floor) // 5) * 5 - 5)

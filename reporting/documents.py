@@ -2,7 +2,7 @@
 the XLSX and the PDF — all made from one `MonthlyFigures`, never from the
 database."""
 
-from decimal import Decimal
+import math
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from followup.exports import recap_sheet
 from followup.models import FollowUpStatus
-from mysteryshop.spreadsheets import Sheet, workbook_bytes
+from mysteryshop.spreadsheets import Chart, Formatted, Sheet, workbook_bytes
 from reporting.charts import Bar, bar_chart, bars_from_groups, trend_chart
 from reporting.dates import report_due_day
 from reporting.models import MonthlyReport
@@ -35,6 +35,7 @@ def breakdowns(figures: MonthlyFigures) -> list[tuple[str, str, str, list[Group]
         ("bands", _("Score per time band"), _("Time bands"), figures.bands),
         ("teams", _("Score per team"), _("Teams"), figures.teams),
         ("agents", _("Score per agent"), _("Agents"), figures.agents),
+        ("areas", _("Score per area"), _("Areas"), figures.areas),  # plans framed per area
     ]
 
 
@@ -55,9 +56,13 @@ def report_context(figures: MonthlyFigures, report: MonthlyReport | None) -> dic
             if groups
         ],
         "trend_chart": trend_chart(figures.trend, target=target, title=_("12-month trend")),
-        "critical": [(k, figures.critical_rates.get(k, 0.0) * 100) for k in CRITICAL_KINDS],
+        "critical": [(k, figures.critical_rates.get(k, 0.0)) for k in CRITICAL_KINDS],
         "critical_chart": bar_chart(
             [Bar(k, figures.critical_rates.get(k, 0.0) * 100) for k in CRITICAL_KINDS],
+            # The axis to the next ten above the highest rate: a 3 % bar stays visible.
+            maximum=float(
+                min(100, 10 * math.ceil(max([*figures.critical_rates.values(), 0.01]) * 10))
+            ),
             unit="%",
             title=_("Critical-error rates"),
         ),
@@ -82,7 +87,12 @@ def _group_sheet(sheet: str, title: str, groups: list[Group]) -> Sheet:
         rows=[_mean_row(g.label, g) for g in groups],
         widths=[36, 8, 12, 12, 12],
         number_formats={2: SCORE, 3: SCORE, 4: SCORE},
+        charts=[Chart(title, values=[2], y_title=_("Mean score"), number_format=SCORE)],
     )
+
+
+def _percent(share: float | None) -> Formatted | None:
+    return None if share is None else Formatted(share, PERCENT)
 
 
 def _yes_no(value: bool | None) -> str:
@@ -91,34 +101,50 @@ def _yes_no(value: bool | None) -> str:
     return _("yes") if value else _("no")
 
 
-def report_sheets(figures: MonthlyFigures, report: MonthlyReport | None) -> list[Sheet]:
+def report_sheets(
+    figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()
+) -> list[Sheet]:
     program = figures.program
     o = figures.overall
     summary = [
         [_("Program"), program.name],
         [_("Document"), f"{program.document_code} {program.form_code_report}".strip()],
         [_("Work instruction revision"), program.revision],
+        [_("Effective date"), program.effective_date],
         [_("Period"), f"{figures.month:%Y-%m}"],
         [_("Report revision"), report.revision if report else "—"],
         [_("Shops planned"), figures.planned],
         [_("Shops done"), figures.done],
         [_("Mean score"), o.mean],
+        [_("Mean score, exact"), o.exact_text or o.mean],
         [_("95 % CI low"), o.low],
         [_("95 % CI high"), o.high],
+        [_("Interval"), figures.no_interval_note or figures.method_note],
+        [_("Design-weighted mean"), figures.weighted if figures.weighted is not None else o.mean],
         [_("Target"), figures.target],
         [_("Target met"), _yes_no(figures.target_met)],
+        [_("Shops at or above target"), figures.at_target.k],
+        [_("Share at or above target"), _percent(figures.at_target.share)],
+        [_("Share at target, 95 % Wilson low"), _percent(figures.at_target.low)],
+        [_("Share at target, 95 % Wilson high"), _percent(figures.at_target.high)],
         [_("Previous month's mean"), figures.change.previous],
         [_("Change"), figures.change.difference],
         [_("Change significant (Welch, 5 %)"), _yes_no(figures.change.significant)],
         *[
-            [_("%(kind)s rate") % {"kind": kind}, Decimal(str(round(rate * 100, 2)))]
+            [_("%(kind)s rate") % {"kind": kind}, _percent(rate)]
             for kind, rate in figures.critical_rates.items()
         ],
+        [_("Re-tests (not in the sample)"), figures.retests.n],
+        [_("Re-tests' mean score"), figures.retests.mean],
         [_("Calibration sessions held"), figures.calibrations_held],
         [_("Strata left uncovered"), len(figures.uncovered)],
     ]
+    zone = program.zone
+    for signature in signoff:
+        when = timezone.localtime(signature.when, zone) if signature.when else None
+        who = f"{signature.name} ({signature.roles})" if signature.roles else signature.name
+        summary.append([signature.step, f"{who} · {when:%Y-%m-%d %H:%M}" if when else "—"])
     if report and report.submitted_at:
-        zone = program.zone
         summary += [
             [_("Submitted"), timezone.localtime(report.submitted_at, zone)],
             [_("Due"), _due_on(figures)],
@@ -128,7 +154,8 @@ def report_sheets(figures: MonthlyFigures, report: MonthlyReport | None) -> list
         Sheet(_("Summary"), [_("Figure"), _("Value")], summary, widths=[36, 40]),
         *[
             _group_sheet(sheet, title, groups)
-            for _key, title, sheet, groups in breakdowns(figures)
+            for key, title, sheet, groups in breakdowns(figures)
+            if groups or key != "areas"
         ],
         Sheet(
             _("Coverage"),
@@ -152,6 +179,7 @@ def report_sheets(figures: MonthlyFigures, report: MonthlyReport | None) -> list
             [[p.parameter, p.section, p.defects, p.share, p.cumulative] for p in figures.pareto],
             widths=[50, 24, 10, 10, 12],
             number_formats={3: PERCENT, 4: PERCENT},
+            charts=[Chart(_("Defect Pareto"), values=[2], y_title=_("Defects"))],
         ),
         recap_sheet(figures.nonconformities),
         Sheet(
@@ -166,6 +194,15 @@ def report_sheets(figures: MonthlyFigures, report: MonthlyReport | None) -> list
             [[f"{m:%Y-%m}", s.n, s.mean, s.low, s.high] for m, s in figures.trend],
             widths=[12, 8, 12, 12, 12],
             number_formats={2: SCORE, 3: SCORE, 4: SCORE},
+            charts=[
+                Chart(
+                    _("12-month trend"),
+                    values=[2, 3, 4],
+                    kind="line",
+                    y_title=_("Mean score"),
+                    number_format=SCORE,
+                )
+            ],
         ),
         Sheet(
             _("Analysis"),
@@ -186,12 +223,12 @@ def _due_on(figures: MonthlyFigures):
     return report_due_day(figures.program, figures.month)
 
 
-def report_xlsx(figures: MonthlyFigures, report: MonthlyReport | None) -> bytes:
+def report_xlsx(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> bytes:
     """One sheet per section of the report, formatted, formula-safe."""
-    return workbook_bytes(report_sheets(figures, report))
+    return workbook_bytes(report_sheets(figures, report, signoff=signoff))
 
 
-def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None) -> bytes:
+def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> bytes:
     """A4: a cover with the document code, revision and period, then every
     section with its vector chart and the table behind it."""
     from weasyprint import HTML  # a heavy import, paid only when a PDF is made
@@ -204,6 +241,7 @@ def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None) -> bytes:
             "program": program,
             "due_on": _due_on(figures),
             "printed_at": timezone.localtime(timezone.now(), program.zone),
+            "signoff": signoff,
         },
     )
     return HTML(string=html).write_pdf()

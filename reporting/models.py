@@ -54,6 +54,16 @@ class MonthlyReport(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+        help_text=_("The supervisor who checked the submitted report (not its author)."),
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

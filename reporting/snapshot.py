@@ -7,6 +7,7 @@ so what was sent never changes when shops are edited later.
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from followup.selectors.defects import RecapRow
 from programs.models import Program
@@ -16,10 +17,15 @@ from reporting.selectors.reports import (
     Mean,
     MonthlyFigures,
     ParetoRow,
+    Share,
     StratumCoverage,
 )
+from reporting.stats import INTERVAL_METHOD, T_INTERVAL, TOO_FEW
 
-VERSION = 1
+# 1: t-intervals, means rounded from floats; 2: exact means, BCa bootstrap,
+# share at target (Wilson), re-tests apart, design-weighted mean, areas.
+VERSION = 2
+INTERVAL_METHODS = {1: T_INTERVAL, 2: INTERVAL_METHOD}  # what each version's intervals are
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -31,11 +37,29 @@ def _undec(value: str | None) -> Decimal | None:
 
 
 def _mean(m: Mean) -> dict:
-    return {"n": m.n, "mean": _dec(m.mean), "low": _dec(m.low), "high": _dec(m.high), "sd": m.sd}
+    return {
+        "n": m.n,
+        "mean": _dec(m.mean),
+        "low": _dec(m.low),
+        "high": _dec(m.high),
+        "sd": m.sd,
+        "exact": None if m.exact is None else str(m.exact),  # "p/q"
+        "reason": m.reason,
+    }
 
 
 def _unmean(d: dict) -> Mean:
-    return Mean(d["n"], _undec(d["mean"]), _undec(d["low"]), _undec(d["high"]), d["sd"])
+    exact = d.get("exact")  # version 1 kept the rounded mean only
+    reason = d.get("reason", TOO_FEW if d["low"] is None else "")
+    return Mean(
+        d["n"],
+        _undec(d["mean"]),
+        _undec(d["low"]),
+        _undec(d["high"]),
+        d["sd"],
+        None if exact is None else Fraction(exact),
+        reason,
+    )
 
 
 def _groups(groups: list[Group]) -> list[dict]:
@@ -46,7 +70,7 @@ def _ungroups(rows: list[dict]) -> list[Group]:
     return [Group(r["label"], _unmean(r["score"])) for r in rows]
 
 
-GROUPS = ("sections", "channels", "categories", "bands", "teams", "agents")
+GROUPS = ("sections", "channels", "categories", "bands", "teams", "agents", "areas")
 
 
 def dump(figures: MonthlyFigures) -> dict:
@@ -64,6 +88,14 @@ def dump(figures: MonthlyFigures) -> dict:
         },
         **{name: _groups(getattr(figures, name)) for name in GROUPS},
         "critical_rates": figures.critical_rates,
+        "at_target": {
+            "k": figures.at_target.k,
+            "n": figures.at_target.n,
+            "low": figures.at_target.low,
+            "high": figures.at_target.high,
+        },
+        "weighted": _dec(figures.weighted),
+        "retests": _mean(figures.retests),
         "coverage": [
             {
                 "reason": s.reason,
@@ -109,6 +141,8 @@ def dump(figures: MonthlyFigures) -> dict:
 def load(program: Program, data: dict) -> MonthlyFigures:
     """The `MonthlyFigures` frozen in `data` by `dump`."""
     change = data["change"]
+    version = data.get("version", 1)
+    at_target = data.get("at_target") or {"k": 0, "n": 0, "low": None, "high": None}
     return MonthlyFigures(
         program=program,
         month=date.fromisoformat(data["month"]),
@@ -118,8 +152,12 @@ def load(program: Program, data: dict) -> MonthlyFigures:
         change=Change(
             _undec(change["previous"]), _undec(change["difference"]), change["significant"]
         ),
-        **{name: _ungroups(data[name]) for name in GROUPS},
+        **{name: _ungroups(data.get(name, [])) for name in GROUPS},
         critical_rates=data["critical_rates"],
+        at_target=Share(at_target["k"], at_target["n"], at_target["low"], at_target["high"]),
+        weighted=_undec(data.get("weighted")),
+        retests=_unmean(data["retests"]) if "retests" in data else Mean(0, None, None, None, None),
+        interval_method=INTERVAL_METHODS.get(version, INTERVAL_METHODS[VERSION]),
         coverage=[
             StratumCoverage(
                 s["reason"],

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/", reports.report_list, name="report_list"),
     path("reports/<str:month>/", reports.report_detail, name="report_detail"),
     path("reports/<str:month>/submit/", reports.report_submit, name="report_submit"),
+    path("reports/<str:month>/check/", reports.report_check, name="report_check"),
     path(
         "reports/<str:month>/acknowledge/",
         reports.report_acknowledge,

@@ -23,6 +23,7 @@ def test_analyst_submits_and_manager_acknowledges(page, live_server, login, tlk,
     report_month(tlk, member(tlk, Role.SHOPPER))
     analyst = member(tlk, Role.QC_ANALYST, password="pass-1234-word")
     manager = member(tlk, Role.MANAGER, password="pass-1234-word", language="id")
+    supervisor = member(tlk, Role.SUPERVISOR, password="pass-1234-word")
     url = f"{live_server.url}/p/TLK/reports/2026-12/"
 
     login(page, analyst)
@@ -46,6 +47,18 @@ def test_analyst_submits_and_manager_acknowledges(page, live_server, login, tlk,
     assert report.on_time
     assert Notification.objects.filter(user=manager, kind="report_submitted").exists()
 
+    # The supervisor checks it: the sign-off block names them, and the stored PDF too.
+    page.context.clear_cookies()
+    login(page, supervisor)
+    page.goto(url)
+    page.get_by_role("button", name="Mark as checked").click()
+    page.get_by_text("You checked the report").wait_for()
+    signoff = page.locator("#signoff").inner_text()
+    assert supervisor.get_full_name() in signoff and analyst.get_full_name() in signoff
+    page.screenshot(path=SHOTS / "report-checked-en.png", full_page=True)
+    report.refresh_from_db()
+    assert report.checked_by == supervisor
+
     page.context.clear_cookies()
     login(page, manager)
     page.goto(url)
@@ -54,6 +67,7 @@ def test_analyst_submits_and_manager_acknowledges(page, live_server, login, tlk,
     page.locator("#report-status").get_by_text("Dikonfirmasi", exact=False).first.wait_for()
     report.refresh_from_db()
     assert report.status == ReportStatus.ACKNOWLEDGED and report.acknowledged_by == manager
+    assert manager.get_full_name() in page.locator("#signoff").inner_text()
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=SHOTS / "report-acknowledged-id-390.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -292,15 +292,20 @@ def test_a_bad_month_shows_a_message_next_to_the_picker(client, world, member):
         html = response.content.decode()
         assert 'id="month-error"' in html and "YYYY-MM" in html
         assert f'value="{value}"' in html  # what was typed is kept
-        assert response.context["health"].month == DEC  # this month instead
+        assert response.context["health"].month == NOV  # the last complete month instead
 
 
-def test_the_default_month_is_the_current_one_in_the_program_zone(client, world, member):
-    # 31 December 20:00 UTC is already 1 January in Jakarta.
+def test_the_dashboard_opens_on_the_last_complete_month_in_the_program_zone(
+    client, world, member
+):
+    """Not the month barely started (a Welch test on two shops): the last one
+    that has ended. 31 December 20:00 UTC is already 1 January in Jakarta, so
+    December has ended."""
+    client.force_login(member(world.program, Role.VIEWER))
     with time_machine.travel(datetime(2026, 12, 31, 20, 0, tzinfo=UTC), tick=False):
-        client.force_login(member(world.program, Role.VIEWER))
-        response = client.get(reverse("dashboard", args=["PGD"]))
-    assert response.context["health"].month == JAN
+        assert client.get(reverse("dashboard", args=["PGD"])).context["health"].month == DEC
+    with time_machine.travel(datetime(2026, 12, 31, 16, 0, tzinfo=UTC), tick=False):
+        assert client.get(reverse("dashboard", args=["PGD"])).context["health"].month == NOV
 
 
 def test_outsider_404_and_anonymous_to_login(client, world, outsider):

@@ -476,6 +476,12 @@ TABLE: dict[str, Entry] = {
     "report_submit": Entry(  # empty texts: the page again, with the errors
         POST_ONLY, args=on_month(DEC), post=program_page(frozenset({QC_ANALYST}), 200)
     ),
+    # A draft cannot be checked: the supervisor is sent back with a message.
+    "report_check": Entry(
+        POST_ONLY,
+        args=on_month(DEC),
+        post=program_page(frozenset({SUPERVISOR}), Redirect("report_detail")),
+    ),
     # A draft cannot be acknowledged: the manager is sent back with a message.
     "report_acknowledge": Entry(
         POST_ONLY,

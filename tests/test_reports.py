@@ -181,7 +181,10 @@ def test_xlsx_read_back_cell_by_cell(tlk, people, month):
     assert summary["Mean score"] == 85
     assert summary["Target met"] == "no"
     assert summary["Shops done"] == 4 and summary["Shops planned"] == 40
-    assert summary["CACE rate"] == 25
+    assert summary["CACE rate"] == 0.25  # a share, formatted as a percentage like the others
+    cace = next(r for r in book["Summary"].iter_rows(min_row=2) if r[0].value == "CACE rate")
+    assert cace[1].number_format == "0.0%"
+    assert summary["Shops at or above target"] == 1 and summary["Share at or above target"] == 0.25
     kpis = list(book["KPIs"].iter_rows(values_only=True))
     assert kpis[0][:3] == ("Score per KPI / section", "Shops", "Mean score")
     assert kpis[1][:3] == ("Solusi (Solution)", 4, 66.67)
@@ -190,6 +193,9 @@ def test_xlsx_read_back_cell_by_cell(tlk, people, month):
     pareto = list(book["Defect Pareto"].iter_rows(min_row=2, values_only=True))
     assert [(r[2], r[3], r[4]) for r in pareto] == [(3, 0.75, 0.75), (1, 0.25, 1.0)]
     assert book["Defect Pareto"]["D2"].number_format == "0.0%"
+    # Native charts beside the tables they draw.
+    assert len(book["KPIs"]._charts) == 1 and len(book["12-month trend"]._charts) == 1
+    assert len(book["Defect Pareto"]._charts) == 1
     analysis = book["Analysis"]
     assert analysis["A2"].value == "Rata-rata di bawah target."
 
@@ -220,6 +226,69 @@ def test_pdf_has_a_cover_and_the_key_figures(tlk, people, month, tmp_path):
         assert expected in text, expected
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     assert "A4" in info
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def test_the_controlled_form_names_who_prepared_checked_and_acknowledged(
+    tlk, people, month, tmp_path, django_capture_on_commit_callbacks
+):
+    tlk.effective_date = date(2026, 1, 2)
+    tlk.save(update_fields=["effective_date"])
+    analyst, supervisor, manager = people["analyst"], people["supervisor"], people["manager"]
+    report = reports.report_submit(report=_draft(tlk, analyst), user=analyst)
+    first_page = _pdf_text(report.pdf_file.open("rb").read(), tmp_path).split("\f")[0]
+    assert "Prepared by" in first_page and _name(analyst) in first_page
+    assert "2026-01-02" in first_page  # the form's effective date
+    with pytest.raises(ValidationError):  # the author does not check their own report
+        reports.report_check(report=report, user=analyst)
+    submitted_pdf = report.pdf_file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        report = reports.report_check(report=report, user=supervisor)
+    assert report.checked_by == supervisor and report.pdf_file.name != submitted_pdf
+    assert not report.pdf_file.storage.exists(submitted_pdf)  # replaced, deleted on commit
+    with pytest.raises(ValidationError):
+        reports.report_check(report=report, user=supervisor)  # once
+    with django_capture_on_commit_callbacks(execute=True):
+        report = reports.report_acknowledge(report=report, user=manager)
+    text = _pdf_text(report.pdf_file.open("rb").read(), tmp_path).split("\f")[0]
+    for who, role in ((analyst, "QC analyst"), (supervisor, "Supervisor"), (manager, "Manager")):
+        assert _name(who) in text and role in text, (who, role)
+    assert "Checked by" in text and "Acknowledged by" in text
+    summary = {
+        row[0]: row[1]
+        for row in load_workbook(io.BytesIO(report.xlsx_file.open("rb").read()))[
+            "Summary"
+        ].iter_rows(min_row=2, values_only=True)
+    }
+    assert summary["Checked by"].startswith(_name(supervisor))
+    assert summary["Effective date"].date() == date(2026, 1, 2)
+    # The figures inside did not move: the files are made from the frozen snapshot.
+    assert snapshot.load(tlk, report.snapshot).overall.mean == Decimal("85.00")
+
+
+def test_a_supervisor_checks_from_the_report_page(client, tlk, people, month):
+    report = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    page = _url("report_detail", tlk, "2026-12")
+    client.force_login(people["supervisor"])
+    assert b'id="check"' in client.get(page).content
+    response = client.post(_url("report_check", tlk, "2026-12"), follow=True)
+    assert response.status_code == 200 and b'id="check"' not in response.content
+    report.refresh_from_db()
+    assert report.checked_by == people["supervisor"]
+    assert _name(people["supervisor"]).encode() in response.content  # in the sign-off block
+    client.force_login(people["manager"])
+    assert b'id="check"' not in client.get(page).content  # not the manager's step
 
 
 # --- Pages -------------------------------------------------------------------------
@@ -362,5 +431,5 @@ def test_a_mean_of_zero_is_shown_as_zero_not_as_missing(client, tlk, people, mon
     figures = response.context["figures"]
     assert figures.overall.mean == 0
     html = response.content.decode()
-    assert "<strong>0.00</strong>" in html
+    assert '<strong id="mean-score">0.00</strong>' in html
     assert '<td class="num">0.00</td>' in html  # the groups (teams, agents …)

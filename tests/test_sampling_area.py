@@ -485,3 +485,37 @@ def test_the_audit_packs_plan_sheets_name_the_areas(telkom, area_plan):
     shop_areas = {shops.cell(r, shops.max_column).value for r in range(2, shops.max_row + 1)}
     assert {"Jakarta", "Bandung"} & stratum_areas and None not in stratum_areas
     assert shop_areas <= stratum_areas
+
+
+def test_the_monthly_report_breaks_scores_down_per_area_on_a_per_area_plan(telkom, member):
+    """TLK-5.1.2 plans per area, so its F-27 (TLK-5.4.1) reads per area too."""
+    from reporting.selectors.reports import monthly_figures
+    from scoring.models import Shop, ShopState
+
+    contacts(telkom, NOV)
+    plan = services.plan_generate(program=telkom, month=DEC, user=None, seed=5)
+    shopper = member(telkom, Role.SHOPPER)
+    scorecard = telkom.scorecards.filter(status="published", channel__code="inbound").get()
+    by_area: dict[str, list[int]] = {}
+    for ps, score in zip(
+        plan.shops.select_related("stratum__area").order_by("number"),
+        [100, 80, 90, 70, 60],
+        strict=False,
+    ):
+        Shop.objects.create(
+            planned_shop=ps,
+            program=telkom,
+            scorecard=scorecard,
+            shopper=shopper,
+            state=ShopState.FINALIZED,
+            finalized_at=timezone.now(),
+            score=score,
+        )
+        by_area.setdefault(ps.stratum.area_label, []).append(score)
+    figures = monthly_figures(telkom, DEC)
+    got = {g.label: (g.score.n, g.score.mean) for g in figures.areas}
+    assert got == {
+        area: (len(scores), (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01")))
+        for area, scores in by_area.items()
+    }
+    assert len(got) > 1

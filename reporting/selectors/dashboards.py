@@ -66,6 +66,12 @@ def month_before(month: date) -> date:
     return add_months(month, -1)
 
 
+def last_complete_month(today: date) -> date:
+    """The month the health panel opens on: the last one that has ended (the
+    current one has barely started for most of its days)."""
+    return month_before(today.replace(day=1))
+
+
 def as_float(value) -> float | None:
     return None if value is None else float(value)
 

@@ -2,25 +2,22 @@
 selector returning plain data that the report page, the XLSX and the PDF all
 render (none of them queries the database itself).
 
-Statistics, documented so anyone can check them:
-- The mean score comes with a 95 % confidence interval: mean ± t(0.975, n-1) ×
-  s / √n, with s the sample standard deviation; with n < 2 there is no interval.
-- The target is met when the mean (rounded to 2 decimals) is at least the target.
-- Month over month: Welch's t-test at 5 % (two-sided). The change is called
-  significant when |difference| > t(0.975, Welch–Satterthwaite df) × its
-  standard error.
-- t quantiles come from the standard table (df 1–30, 40, 60, 120, ∞),
-  interpolated linearly in 1/df between table rows.
+The statistics (exact means rounded once, the BCa bootstrap interval, the
+Wilson interval of the share at target, Welch's test, the design-weighted
+mean) are in `reporting.stats`, documented there. The sample is the month's
+finalized shops drawn by the plan: re-tests (shops put in the plan because an
+agent failed before) are shown apart and are not in the mean, its interval or
+the groups.
 """
 
-import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from itertools import pairwise
+from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from followup.models import (
     CalibrationSession,
@@ -33,120 +30,41 @@ from followup.models import (
 from followup.selectors.defects import RecapRow, recap_rows
 from programs.models import Program, Section
 from programs.months import add_months
-from sampling.models import PlanStratum
+from reporting.stats import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    INTERVAL_METHOD,
+    MIN_INTERVAL_N,
+    NO_VARIATION,
+    T_INTERVAL,
+    Change,
+    Mean,
+    Share,
+    half_up,
+    mean_ci,
+    share_at_target,
+    weighted_mean,
+    welch,
+)
+from sampling.models import OTHER_AREA, PlanStratum
 from scoring.models import Shop, ShopState
 
-# Two-sided 95 %: t(0.975, df).
-T_TABLE = [
-    (1, 12.706),
-    (2, 4.303),
-    (3, 3.182),
-    (4, 2.776),
-    (5, 2.571),
-    (6, 2.447),
-    (7, 2.365),
-    (8, 2.306),
-    (9, 2.262),
-    (10, 2.228),
-    (11, 2.201),
-    (12, 2.179),
-    (13, 2.160),
-    (14, 2.145),
-    (15, 2.131),
-    (16, 2.120),
-    (17, 2.110),
-    (18, 2.101),
-    (19, 2.093),
-    (20, 2.086),
-    (21, 2.080),
-    (22, 2.074),
-    (23, 2.069),
-    (24, 2.064),
-    (25, 2.060),
-    (26, 2.056),
-    (27, 2.052),
-    (28, 2.048),
-    (29, 2.045),
-    (30, 2.042),
-    (40, 2.021),
-    (60, 2.000),
-    (120, 1.980),
-    (math.inf, 1.960),
-]
+__all__ = ["Change", "Mean", "MonthlyFigures", "Share", "mean_ci", "monthly_figures", "welch"]
 
 
-def t_975(df: float) -> float:
-    """The 97.5 % quantile of Student's t with `df` degrees of freedom."""
-    if df <= 1:
-        return T_TABLE[0][1]
-    for (d0, t0), (d1, t1) in pairwise(T_TABLE):
-        if d0 <= df <= d1:
-            if d1 == math.inf:
-                w = (1 / d0 - 1 / df) / (1 / d0)
-            else:
-                w = (1 / d0 - 1 / df) / (1 / d0 - 1 / d1)
-            return t0 + w * (t1 - t0)
-    return 1.960
-
-
-def _round(value: float | None) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Mean:
-    """A mean score with its 95 % confidence interval."""
-
-    n: int
-    mean: Decimal | None
-    low: Decimal | None
-    high: Decimal | None
-    sd: float | None
-
-
-def mean_ci(values: list[float]) -> Mean:
-    n = len(values)
-    if not n:
-        return Mean(0, None, None, None, None)
-    mean = sum(values) / n
-    if n < 2:
-        return Mean(n, _round(mean), None, None, None)
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    half = t_975(n - 1) * sd / math.sqrt(n)
-    return Mean(
-        n, _round(mean), _round(max(0.0, mean - half)), _round(min(100.0, mean + half)), sd
-    )
-
-
-@dataclass(frozen=True)
-class Change:
-    """Month over month: the difference of means and whether it is significant."""
-
-    previous: Decimal | None
-    difference: Decimal | None
-    significant: bool
-
-
-def welch(current: list[float], previous: list[float]) -> Change:
-    if len(current) < 2 or len(previous) < 2:
-        prev = _round(sum(previous) / len(previous)) if previous else None
-        cur = sum(current) / len(current) if current else None
-        diff = _round(cur - float(prev)) if cur is not None and prev is not None else None
-        return Change(prev, diff, False)
-    m1, m2 = sum(current) / len(current), sum(previous) / len(previous)
-    v1 = sum((x - m1) ** 2 for x in current) / (len(current) - 1) / len(current)
-    v2 = sum((x - m2) ** 2 for x in previous) / (len(previous) - 1) / len(previous)
-    se = math.sqrt(v1 + v2)
-    if se == 0:
-        return Change(_round(m2), _round(m1 - m2), m1 != m2)
-    df = (
-        (v1 + v2) ** 2 / (v1**2 / (len(current) - 1) + v2**2 / (len(previous) - 1))
-        if (v1 or v2)
-        else math.inf
-    )
-    return Change(_round(m2), _round(m1 - m2), abs(m1 - m2) > t_975(df) * se)
+INTERVAL_LABELS = {
+    INTERVAL_METHOD: _(
+        "The 95 %% interval of a mean is a BCa bootstrap interval (%(resamples)s "
+        "resamples, seed %(seed)s): it follows scores that pile up at 100 and stays "
+        "within them; it needs at least %(min)s shops. The share at target has a 95 %% "
+        "Wilson interval. Re-tests are not in the sample. Month over month uses "
+        "Welch's t-test at 5 %%."
+    ),
+    T_INTERVAL: _(
+        "Figures frozen before exact figures: the interval is mean ± t(0.975, n−1)·s/√n. "
+        "Month over month uses Welch's t-test at 5 %%."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -195,6 +113,42 @@ class MonthlyFigures:
     calibrations_held: int = 0
     trend: list[tuple[date, Mean]] = field(default_factory=list)  # 12 months
     nonconformities: list[RecapRow] = field(default_factory=list)  # with correct solutions
+    at_target: Share = field(default_factory=lambda: Share(0, 0, None, None))
+    weighted: Decimal | None = None  # design-weighted mean, when it differs from the plain
+    retests: Mean = field(default_factory=lambda: mean_ci([]))  # apart from the sample
+    areas: list[Group] = field(default_factory=list)  # on plans framed per area (TLK-5.1.2)
+    interval_method: str = INTERVAL_METHOD  # a frozen report keeps the method it was made with
+
+    @property
+    def method_note(self) -> str:
+        """How the intervals were computed, in the reader's language."""
+        label = INTERVAL_LABELS.get(self.interval_method, INTERVAL_LABELS[INTERVAL_METHOD])
+        return label % {
+            "resamples": number_format(BOOTSTRAP_RESAMPLES, force_grouping=True),
+            "seed": BOOTSTRAP_SEED,
+            "min": MIN_INTERVAL_N,
+        }
+
+    @property
+    def exact_note(self) -> str:
+        """The exact mean, when its rounding would seem to decide the target the
+        other way (95.00 shown, 94.995 tested), else ""."""
+        o = self.overall
+        if o.mean is None or self.target_met is None or (o.mean >= self.target) == self.target_met:
+            return ""
+        return o.exact_text
+
+    @property
+    def no_interval_note(self) -> str:
+        """Why the month's mean has no interval ("" when it has one)."""
+        if self.overall.low is not None or self.overall.mean is None:
+            return ""
+        if self.overall.reason == NO_VARIATION:
+            return str(_("Every score is the same: there is no interval to resample."))
+        return str(
+            _("Too few shops for an interval (%(n)s of at least %(min)s).")
+            % {"n": self.overall.n, "min": MIN_INTERVAL_N}
+        )
 
     @property
     def planned(self) -> int:
@@ -209,21 +163,24 @@ class MonthlyFigures:
         return [s for s in self.coverage if s.uncovered]
 
 
-def _finalized(program: Program, first: date, last_excl: date):
+def _finalized(program: Program, first: date, last_excl: date, *, retests: bool = False):
+    """The finalized shops of the months [first, last_excl): the sample, or with
+    `retests` the re-tests (which are not part of it)."""
     return Shop.objects.filter(
         program=program,
         state=ShopState.FINALIZED,
         planned_shop__date__gte=first,
         planned_shop__date__lt=last_excl,
+        planned_shop__retest_of__isnull=not retests,
     )
 
 
 def _groups(rows, key) -> list[Group]:
-    buckets: dict[str, list[float]] = defaultdict(list)
+    buckets: dict[str, list[Decimal]] = defaultdict(list)
     for row in rows:
         label = key(row)
         if label is not None and row["score"] is not None:
-            buckets[label].append(float(row["score"]))
+            buckets[label].append(row["score"])
     return [Group(label, mean_ci(values)) for label, values in sorted(buckets.items())]
 
 
@@ -253,26 +210,23 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
             "section_scores",
             "critical_failures",
             "channel__name",
+            "planned_shop__stratum_id",
+            "planned_shop__stratum__area__name",
             "planned_shop__stratum__reason__category__name",
             "planned_shop__slot__band__name",
             "agent__name",
             "agent__team__name",
         )
     )
-    scores = [float(r["score"]) for r in rows if r["score"] is not None]
+    scores = [r["score"] for r in rows if r["score"] is not None]
     overall = mean_ci(scores)
-    previous = [
-        float(s)
-        for s in _finalized(program, add_months(month, -1), month)
-        .exclude(score=None)
-        .values_list("score", flat=True)
-    ]
-    section_values: dict[str, list[float]] = defaultdict(list)
+    previous = _finalized(program, add_months(month, -1), month).exclude(score=None)
+    section_values: dict[str, list] = defaultdict(list)
     critical = Counter()
     for r in rows:
         for code, value in (r["section_scores"] or {}).items():
             if value is not None:
-                section_values[code].append(float(value))
+                section_values[code].append(value)
         for kind in {f["type"] for f in r["critical_failures"] or []}:
             critical[kind] += 1
     figures = MonthlyFigures(
@@ -280,8 +234,8 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
         month=month,
         target=program.target_score,
         overall=overall,
-        target_met=(overall.mean >= program.target_score) if overall.mean is not None else None,
-        change=welch(scores, previous),
+        target_met=overall.meets(program.target_score),
+        change=welch(scores, previous.values_list("score", flat=True)),
         sections=_sections(program, section_values),
         channels=_groups(rows, lambda r: r["channel__name"]),
         categories=_groups(rows, lambda r: r["planned_shop__stratum__reason__category__name"]),
@@ -292,6 +246,12 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
             kind: (critical[kind] / len(rows) if rows else 0.0)
             for kind in ("CACE", "BACE", "CoACE")
         },
+        at_target=share_at_target(scores, program.target_score),
+        retests=mean_ci(
+            _finalized(program, month, following, retests=True)
+            .exclude(score=None)
+            .values_list("score", flat=True)
+        ),
     )
     strata = (
         PlanStratum.objects.filter(plan__program=program, plan__month=month)
@@ -313,6 +273,15 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
         )
         for s in strata
     ]
+    by_stratum: dict[int, list] = defaultdict(list)
+    for r in rows:
+        if r["score"] is not None and r["planned_shop__stratum_id"]:
+            by_stratum[r["planned_shop__stratum_id"]].append(r["score"])
+    weighted = half_up(weighted_mean(by_stratum, {s.pk: s.planned for s in strata}))
+    figures.weighted = weighted if weighted != overall.mean else None
+    if any(s.plan.frame_per_area for s in strata):
+        other = str(OTHER_AREA)
+        figures.areas = _groups(rows, lambda r: r["planned_shop__stratum__area__name"] or other)
     pareto = list(
         Defect.objects.filter(
             program=program,
@@ -352,13 +321,13 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
         program=program, status=SessionStatus.HELD, held_on__gte=month, held_on__lt=following
     ).count()
     first = add_months(month, -11)
-    by_month: dict[date, list[float]] = defaultdict(list)
+    by_month: dict[date, list] = defaultdict(list)
     for day, score in (
         _finalized(program, first, following)
         .exclude(score=None)
         .values_list("planned_shop__date", "score")
     ):
-        by_month[day.replace(day=1)].append(float(score))
+        by_month[day.replace(day=1)].append(score)
     figures.trend = [
         (m, mean_ci(by_month.get(m, [])))
         for m in (add_months(month, -k) for k in range(11, -1, -1))

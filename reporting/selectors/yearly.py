@@ -147,14 +147,14 @@ class YearlySummary:
 
 
 def _met(mean: Mean, target: Decimal) -> bool | None:
-    # As in monthly_figures: the rounded mean against the target.
-    return None if mean.mean is None else mean.mean >= target
+    # As in monthly_figures: the exact mean against the target.
+    return mean.meets(target)
 
 
 def yearly_summary(program: Program, year: int) -> YearlySummary:
     """The twelve months of `year` and the year as a whole."""
     first, following = date(year, 1, 1), date(year + 1, 1, 1)
-    scores: dict[int, list[float]] = defaultdict(list)
+    scores: dict[int, list[Decimal]] = defaultdict(list)
     finalized: Counter = Counter()
     critical: dict[int, Counter] = defaultdict(Counter)
     for day, score, failures in _finalized(program, first, following).values_list(
@@ -162,7 +162,7 @@ def yearly_summary(program: Program, year: int) -> YearlySummary:
     ):
         finalized[day.month] += 1
         if score is not None:
-            scores[day.month].append(float(score))
+            scores[day.month].append(score)
         for kind in {f.get("type") for f in failures or []}:
             critical[day.month][kind] += 1
     plan = {

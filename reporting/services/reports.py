@@ -8,6 +8,7 @@ correction is a new revision: the submitted one stays as it was sent, marked
 superseded.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -124,11 +125,7 @@ def report_submit(
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.submitted_by = user
-    figures = snapshot.load(program, report.snapshot)  # the files show the frozen data
-    report.xlsx_file.save(
-        report_filename(report, "xlsx"), ContentFile(report_xlsx(figures, report))
-    )
-    report.pdf_file.save(report_filename(report, "pdf"), ContentFile(report_pdf(figures, report)))
+    _store_files(report)
     report._change_reason = "submitted"
     report.save()
     attachments = [
@@ -170,6 +167,96 @@ def report_submit(
     return report
 
 
+def _store_files(report: MonthlyReport) -> None:
+    """(Re)make the stored XLSX and PDF from the frozen figures, with the sign-off
+    block as it stands; a file replaced is deleted once the change commits."""
+    figures = snapshot.load(report.program, report.snapshot)  # the files show the frozen data
+    signoff = report_signoff(report)
+    for ext, render in (("xlsx", report_xlsx), ("pdf", report_pdf)):
+        field = getattr(report, f"{ext}_file")
+        old = field.name
+        field.save(
+            report_filename(report, ext),
+            ContentFile(render(figures, report, signoff=signoff)),
+            save=False,
+        )
+        if old and old != field.name:
+            transaction.on_commit(lambda name=old, f=field: f.storage.delete(name))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One line of the controlled form's sign-off block."""
+
+    step: str  # prepared / checked / acknowledged, worded
+    name: str
+    roles: str
+    when: datetime | None
+
+
+def report_signoff(report: MonthlyReport | None) -> list[Signature]:
+    """Prepared (the analyst who submitted), checked (a supervisor) and
+    acknowledged (the manager): names, roles in the program and dates, from the
+    workflow. A step not taken yet has no name."""
+    steps = [
+        (_("Prepared by"), "submitted"),
+        (_("Checked by"), "checked"),
+        (_("Acknowledged by"), "acknowledged"),
+    ]
+    people = {}
+    if report is not None:
+        people = {
+            step: (getattr(report, f"{step}_by"), getattr(report, f"{step}_at"))
+            for _label, step in steps
+        }
+    ids = {user.pk for user, _when in people.values() if user is not None}
+    labels = dict(Role.choices)
+    roles: dict[int, list[str]] = {}
+    for user_id, role in (
+        Membership.objects.filter(program_id=report.program_id, user_id__in=ids)
+        .order_by("role")
+        .values_list("user_id", "role")
+        if ids
+        else []
+    ):
+        roles.setdefault(user_id, []).append(str(labels.get(role, role)))
+    signatures = []
+    for label, step in steps:
+        user, when = people.get(step, (None, None))
+        signatures.append(
+            Signature(
+                str(label),
+                (user.get_full_name() or user.email) if user else "",
+                ", ".join(roles.get(user.pk, [])) if user else "",
+                when,
+            )
+        )
+    return signatures
+
+
+@transaction.atomic
+def report_check(
+    *, report: MonthlyReport, user: User, now: datetime | None = None
+) -> MonthlyReport:
+    """A supervisor checks the submitted report (not their own): the controlled
+    form's "checked by"; the stored files are made again with it."""
+    report = MonthlyReport.objects.select_for_update().select_related("program").get(pk=report.pk)
+    if report.status not in (ReportStatus.SUBMITTED, ReportStatus.ACKNOWLEDGED):
+        raise ValidationError(_("Only a submitted report can be checked."), code="state")
+    if report.checked_at:
+        raise ValidationError(_("This report has already been checked."), code="checked")
+    if report.submitted_by_id == user.pk:
+        raise ValidationError(
+            _("The report's author cannot check it: another person does."), code="author"
+        )
+    report.checked_at = now or timezone.now()
+    report.checked_by = user
+    _store_files(report)
+    report._change_reason = "checked"
+    report.save()
+    return report
+
+
 @transaction.atomic
 def report_acknowledge(
     *, report: MonthlyReport, user: User, now: datetime | None = None
@@ -181,6 +268,7 @@ def report_acknowledge(
     report.status = ReportStatus.ACKNOWLEDGED
     report.acknowledged_at = now or timezone.now()
     report.acknowledged_by = user
+    _store_files(report)  # the stored PDF carries the acknowledgement
     report._change_reason = "acknowledged"
     report.save()
     if report.submitted_by and report.submitted_by != user:

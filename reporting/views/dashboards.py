@@ -52,7 +52,7 @@ def dashboard(request, code):
     context = {"program": program, "today": today, "charts": {}}
     if roles & HEALTH_ROLES:
         form = MonthForm(request.GET if "month" in request.GET else None)
-        month = today.replace(day=1)
+        month = dashboards.last_complete_month(today)
         if form.is_valid() and form.cleaned_data["month"]:
             month = form.cleaned_data["month"]
         health = dashboards.health(program, month)

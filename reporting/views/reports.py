@@ -22,6 +22,7 @@ from reporting.services import reports
 READERS = reports.viewer_roles()
 WRITERS = frozenset({Role.QC_ANALYST})  # the PIC writes and submits (PGD-4.7)
 ACKNOWLEDGERS = frozenset({Role.MANAGER})  # the Accountable acknowledges
+CHECKERS = frozenset({Role.SUPERVISOR})  # the controlled form's "checked by"
 
 
 @login_required
@@ -40,7 +41,7 @@ def report_list(request, code):
 def _detail(request, program, month, *, form=None, correction=None):
     revisions = list(
         MonthlyReport.objects.filter(program=program, month=month)
-        .select_related("submitted_by", "acknowledged_by")
+        .select_related("submitted_by", "checked_by", "acknowledged_by")
         .order_by("-revision")
     )
     report = revisions[0] if revisions else None  # the newest revision
@@ -60,6 +61,12 @@ def _detail(request, program, month, *, form=None, correction=None):
             "revisions": revisions,
             "form": form if can_write else None,
             "can_submit": can_write,
+            "signoff": reports.report_signoff(report),
+            "can_check": bool(roles & CHECKERS)
+            and report is not None
+            and report.status in ("submitted", "acknowledged")
+            and not report.checked_at
+            and report.submitted_by_id != request.user.pk,
             "can_acknowledge": bool(roles & ACKNOWLEDGERS)
             and report is not None
             and report.status == "submitted",
@@ -130,18 +137,44 @@ def report_submit(request, code, month):
     return redirect("report_detail", program.code, f"{month:%Y-%m}")
 
 
-@login_required
-@require_POST
-def report_acknowledge(request, code, month):
-    program = get_program_for(request.user, code, roles=ACKNOWLEDGERS)
+def _workflow_step(request, code, month, *, roles, service, done: str):
+    """A sign-off step on the submitted report (check, acknowledge): refused
+    with a message above the page, or done with another."""
+    program = get_program_for(request.user, code, roles=roles)
     month = month_from_url(month)
     try:
-        reports.report_acknowledge(report=_report_or_404(program, month), user=request.user)
+        service(report=_report_or_404(program, month), user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("You acknowledged the report."))
+        messages.success(request, done)
     return redirect("report_detail", program.code, f"{month:%Y-%m}")
+
+
+@login_required
+@require_POST
+def report_acknowledge(request, code, month):
+    return _workflow_step(
+        request,
+        code,
+        month,
+        roles=ACKNOWLEDGERS,
+        service=reports.report_acknowledge,
+        done=_("You acknowledged the report."),
+    )
+
+
+@login_required
+@require_POST
+def report_check(request, code, month):
+    return _workflow_step(
+        request,
+        code,
+        month,
+        roles=CHECKERS,
+        service=reports.report_check,
+        done=_("You checked the report; its PDF now names you."),
+    )
 
 
 @login_required
@@ -187,7 +220,8 @@ def _download(request, code, month, ext: str):
             name = reports.report_filename(report, ext)
             return FileResponse(stored.open("rb"), as_attachment=True, filename=name)
     figures = reports.report_figures(report, program, month)
-    content = report_xlsx(figures, report) if ext == "xlsx" else report_pdf(figures, report)
+    render = report_xlsx if ext == "xlsx" else report_pdf
+    content = render(figures, report, signoff=reports.report_signoff(report))
     suffix = "draft" if report is None or not report.frozen else f"r{report.revision}"
     name = f"{program.code}-{program.form_code_report}-{month:%Y-%m}-{suffix}.{ext}"
     response = HttpResponse(
