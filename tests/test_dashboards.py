@@ -295,9 +295,7 @@ def test_a_bad_month_shows_a_message_next_to_the_picker(client, world, member):
         assert response.context["health"].month == NOV  # the last complete month instead
 
 
-def test_the_dashboard_opens_on_the_last_complete_month_in_the_program_zone(
-    client, world, member
-):
+def test_the_dashboard_opens_on_the_last_complete_month_in_the_program_zone(client, world, member):
     """Not the month barely started (a Welch test on two shops): the last one
     that has ended. 31 December 20:00 UTC is already 1 January in Jakarta, so
     December has ended."""
