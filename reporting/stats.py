@@ -12,8 +12,10 @@ functions, documented so that an auditor or a statistician can check them.
   always give the same interval). Mystery-shop scores pile up at 100 with a
   spike at 0 (a critical error), far from the normal shape a t-interval
   assumes; the bootstrap follows the data and never leaves the range of the
-  scores. It needs at least `MIN_INTERVAL_N` shops; when every score is the
-  same there is nothing to resample (`reason="no_variation"`), and the share
+  scores. The rows of a breakdown (per KPI, team, agent …) and of the trend
+  use 1,999 resamples each: a page has dozens of them. It needs at least
+  `MIN_INTERVAL_N` shops; when every score is the same there is nothing to
+  resample (`reason="no_variation"`), and the share
   at target (below) carries the uncertainty.
 - **The share of shops at or above target** comes with a 95 % Wilson score
   interval (Wilson 1927; `scipy.stats.binomtest(...).proportion_ci`), which
@@ -27,6 +29,7 @@ functions, documented so that an auditor or a statistician can check them.
   shops achieved per stratum are not in the plan's proportions.
 """
 
+import functools
 import math
 import warnings
 from collections.abc import Iterable, Mapping
@@ -34,7 +37,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-BOOTSTRAP_RESAMPLES = 9_999
+BOOTSTRAP_RESAMPLES = 9_999  # the month's (or year's) mean
+GROUP_RESAMPLES = 1_999  # each row of a breakdown or of the trend: many of them per page
 BOOTSTRAP_SEED = 27  # F-27: any fixed number; the same scores give the same interval
 CONFIDENCE = 0.95
 MIN_INTERVAL_N = 10  # below this a resampled interval says more than the data
@@ -100,9 +104,18 @@ def _sd(values: list[Fraction], mean: Fraction) -> float:
     return math.sqrt(float(sum((v - mean) ** 2 for v in values) / (len(values) - 1)))
 
 
-def bootstrap_interval(values: list[float]) -> tuple[float, float] | None:
+def bootstrap_interval(
+    values: list[float], resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float, float] | None:
     """The 95 % BCa bootstrap interval of the mean of `values` (None when it
-    cannot be computed: every value the same)."""
+    cannot be computed: every value the same). The order of the values does not
+    matter, and the same values give the same interval: it is worked out once
+    per process."""
+    return _bootstrap(tuple(sorted(values)), resamples)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bootstrap(values: tuple[float, ...], resamples: int) -> tuple[float, float] | None:
     import numpy as np
     from scipy import stats
 
@@ -111,7 +124,7 @@ def bootstrap_interval(values: list[float]) -> tuple[float, float] | None:
         result = stats.bootstrap(
             (np.asarray(values, dtype=float),),
             np.mean,
-            n_resamples=BOOTSTRAP_RESAMPLES,
+            n_resamples=resamples,
             confidence_level=CONFIDENCE,
             method="BCa",
             rng=np.random.default_rng(BOOTSTRAP_SEED),
@@ -123,7 +136,7 @@ def bootstrap_interval(values: list[float]) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
-def mean_ci(values: Iterable) -> Mean:
+def mean_ci(values: Iterable, resamples: int = BOOTSTRAP_RESAMPLES) -> Mean:
     """The exact mean of the scores and its BCa bootstrap interval."""
     fractions = [exact(v) for v in values]
     n = len(fractions)
@@ -136,7 +149,7 @@ def mean_ci(values: Iterable) -> Mean:
         return Mean(n, rounded, None, None, sd, mean, TOO_FEW)
     if len(set(fractions)) == 1:
         return Mean(n, rounded, None, None, sd, mean, NO_VARIATION)
-    interval = bootstrap_interval([float(v) for v in fractions])
+    interval = bootstrap_interval([float(v) for v in fractions], resamples)
     if interval is None:
         return Mean(n, rounded, None, None, sd, mean, NO_VARIATION)
     low, high = interval

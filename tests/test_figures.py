@@ -53,10 +53,11 @@ def test_x_xx5_means_round_up_in_every_random_month():
 
 
 def test_the_interval_is_scipys_bca_bootstrap_with_a_fixed_seed():
-    """The reference: scipy.stats.bootstrap called directly on fixed data."""
+    """The reference: scipy.stats.bootstrap called directly on fixed data, in
+    ascending order (the order the scores come in does not change the interval)."""
     data = [100, 100, 96.5, 92, 100, 88.25, 100, 75, 100, 0, 95, 100, 83.33, 100, 91]
     reference = scipy_stats.bootstrap(
-        (np.array(data, dtype=float),),
+        (np.array(sorted(data), dtype=float),),
         np.mean,
         n_resamples=9_999,
         confidence_level=0.95,
@@ -68,6 +69,7 @@ def test_the_interval_is_scipys_bca_bootstrap_with_a_fixed_seed():
     assert result.high == stats.half_up(Fraction(Decimal(str(reference.high))))
     assert result.low < result.mean < result.high
     assert mean_ci(data) == result  # same scores, same interval
+    assert mean_ci(list(reversed(data))) == result  # in any order
 
 
 def test_the_interval_is_sensible_where_scores_pile_up_at_100():

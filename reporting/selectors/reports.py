@@ -33,6 +33,7 @@ from programs.months import add_months
 from reporting.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
+    GROUP_RESAMPLES,
     INTERVAL_METHOD,
     MIN_INTERVAL_N,
     NO_VARIATION,
@@ -55,7 +56,8 @@ __all__ = ["Change", "Mean", "MonthlyFigures", "Share", "mean_ci", "monthly_figu
 INTERVAL_LABELS = {
     INTERVAL_METHOD: _(
         "The 95 %% interval of a mean is a BCa bootstrap interval (%(resamples)s "
-        "resamples, seed %(seed)s): it follows scores that pile up at 100 and stays "
+        "resamples, %(rows)s for each row of a breakdown; seed %(seed)s): it follows "
+        "scores that pile up at 100 and stays "
         "within them; it needs at least %(min)s shops. The share at target has a 95 %% "
         "Wilson interval. Re-tests are not in the sample. Month over month uses "
         "Welch's t-test at 5 %%."
@@ -125,6 +127,7 @@ class MonthlyFigures:
         label = INTERVAL_LABELS.get(self.interval_method, INTERVAL_LABELS[INTERVAL_METHOD])
         return label % {
             "resamples": number_format(BOOTSTRAP_RESAMPLES, force_grouping=True),
+            "rows": number_format(GROUP_RESAMPLES, force_grouping=True),
             "seed": BOOTSTRAP_SEED,
             "min": MIN_INTERVAL_N,
         }
@@ -181,7 +184,12 @@ def _groups(rows, key) -> list[Group]:
         label = key(row)
         if label is not None and row["score"] is not None:
             buckets[label].append(row["score"])
-    return [Group(label, mean_ci(values)) for label, values in sorted(buckets.items())]
+    return [Group(label, _row(values)) for label, values in sorted(buckets.items())]
+
+
+def _row(values) -> Mean:
+    """A breakdown's or trend's row: fewer resamples than the month's mean."""
+    return mean_ci(values, GROUP_RESAMPLES)
 
 
 def _sections(program: Program, values: dict[str, list[float]]) -> list[Group]:
@@ -195,7 +203,7 @@ def _sections(program: Program, values: dict[str, list[float]]) -> list[Group]:
     ):
         names[code] = (order, name)
     codes = sorted(values, key=lambda c: names.get(c, (999, c)))
-    return [Group(names.get(c, (0, c))[1], mean_ci(values[c])) for c in codes]
+    return [Group(names.get(c, (0, c))[1], _row(values[c])) for c in codes]
 
 
 def monthly_figures(program: Program, month: date) -> MonthlyFigures:
@@ -329,8 +337,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
     ):
         by_month[day.replace(day=1)].append(score)
     figures.trend = [
-        (m, mean_ci(by_month.get(m, [])))
-        for m in (add_months(month, -k) for k in range(11, -1, -1))
+        (m, _row(by_month.get(m, []))) for m in (add_months(month, -k) for k in range(11, -1, -1))
     ]
     figures.nonconformities = recap_rows(Defect.objects.filter(program=program), month)
     return figures
