@@ -112,6 +112,33 @@ def test_a_revision_after_a_mode_switch_keeps_the_score(pgd, member):
     assert shop.scoring_mode == WEIGHTED
 
 
+def test_a_typo_fixed_on_the_revision_page_after_the_switch_keeps_the_score(client, pgd, member):
+    """The issue's case, through the page: 91.00 must not become 83.33."""
+    shop, _shopper, _agent, expected = _submitted(pgd, member)
+    analyst = member(pgd, Role.QC_ANALYST)
+    _finalize(shop, analyst)
+    _switch(pgd, BINARY)
+    client.force_login(analyst)
+    url = reverse("shop_revise", args=[pgd.code, shop.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and not page.context["form_view"].binary
+    data = {"reason": "Salah ketik pada ketidaksesuaian"}
+    typo_fixed = False
+    for a in shop.answers.order_by("parameter_id"):
+        data[f"answer-{a.parameter_id}"] = a.value
+        if a.value == "not_met":
+            fixed = a.nonconformity + " (dikoreksi)" if not typo_fixed else a.nonconformity
+            typo_fixed = True
+            data[f"nonconformity-{a.parameter_id}"] = fixed
+            data[f"correct_solution-{a.parameter_id}"] = a.correct_solution
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.revisions.count() == 1
+    assert shop.score == expected[WEIGHTED]
+
+
 def test_a_shop_submitted_under_weighted_and_finalized_after_the_switch_keeps_weighted(
     pgd, member
 ):
