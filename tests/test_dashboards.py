@@ -299,11 +299,15 @@ def test_the_dashboard_opens_on_the_last_complete_month_in_the_program_zone(clie
     """Not the month barely started (a Welch test on two shops): the last one
     that has ended. 31 December 20:00 UTC is already 1 January in Jakarta, so
     December has ended."""
-    client.force_login(member(world.program, Role.VIEWER))
-    with time_machine.travel(datetime(2026, 12, 31, 20, 0, tzinfo=UTC), tick=False):
-        assert client.get(reverse("dashboard", args=["PGD"])).context["health"].month == DEC
-    with time_machine.travel(datetime(2026, 12, 31, 16, 0, tzinfo=UTC), tick=False):
-        assert client.get(reverse("dashboard", args=["PGD"])).context["health"].month == NOV
+    viewer = member(world.program, Role.VIEWER)
+    for moment, month in [
+        (datetime(2026, 12, 31, 20, 0, tzinfo=UTC), DEC),
+        (datetime(2026, 12, 31, 16, 0, tzinfo=UTC), NOV),
+    ]:
+        with time_machine.travel(moment, tick=False):
+            client.force_login(viewer)
+            response = client.get(reverse("dashboard", args=["PGD"]))
+        assert response.context["health"].month == month, moment
 
 
 def test_outsider_404_and_anonymous_to_login(client, world, outsider):

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from followup.models import Defect, DefectStatus
 from programs.models import Membership, Role
+from reporting import stats
 from reporting.selectors.reports import monthly_figures
 from reporting.selectors.yearly import yearly_summary
 from tests.dashboard_data import DONE, OPEN, History
@@ -51,20 +52,20 @@ def history(pgd, member):
 
 def test_pgd_5_1_2_the_year_by_hand(history):
     s = yearly_summary(history.program, 2026)
-    # The year: 60, 80, 100, 90, 80, 70 -> mean 80, s = sqrt(1000 / 5), t(0.975, 5) = 2.571.
-    half = 2.571 * math.sqrt(200) / math.sqrt(6)
-    assert (s.overall.n, s.overall.mean) == (6, Decimal("80.00"))
-    assert s.overall.low == Decimal(str(round(80 - half, 2)))  # 65.16
-    assert s.overall.high == Decimal(str(round(80 + half, 2)))  # 94.84
+    # The year: 60, 80, 100, 90, 80, 70 -> mean exactly 80, s = sqrt(1000 / 5); six
+    # shops are too few for a bootstrap interval (reporting.stats.MIN_INTERVAL_N).
+    assert (s.overall.n, s.overall.mean, s.overall.exact) == (6, Decimal("80.00"), 80)
+    assert s.overall.sd == pytest.approx(math.sqrt(200))
+    assert (s.overall.low, s.overall.high, s.overall.reason) == (None, None, stats.TOO_FEW)
     assert s.target_met is False
     assert [m.month for m in s.months] == [date(2026, k, 1) for k in range(1, 13)]
     nov, dec = s.months[10], s.months[11]
-    # November: 60, 80; with n = 2 the interval is wide (t = 12.706) and clipped to 0-100.
+    # November: 60, 80; two shops give no interval (the t-interval gave 0-100).
     assert (nov.score.n, nov.score.mean, nov.score.low, nov.score.high) == (
         2,
         Decimal("70.00"),
-        Decimal("0.00"),
-        Decimal("100.00"),
+        None,
+        None,
     )
     assert (nov.planned, nov.done, nov.defects, nov.follow_ups_done, nov.calibrations_held) == (
         3,
@@ -75,7 +76,7 @@ def test_pgd_5_1_2_the_year_by_hand(history):
     )
     assert (dec.score.mean, dec.score.low, dec.target_met) == (
         Decimal("85.00"),
-        Decimal("64.46"),
+        None,  # four shops
         False,
     )
     assert dec.critical_rates == {"CACE": 0.25, "BACE": 0.25, "CoACE": 0.0}
@@ -149,7 +150,7 @@ def test_the_page_shows_the_year_and_its_table(client, history, member):
     assert response.context["year"] == 2026  # this year in the program's zone
     html = response.content.decode()
     assert 'id="table-scores"' in html and 'data-chart="chart-year"' in html
-    assert "80.00" in html and "65.16–94.84" in html
+    assert "80.00" in html and "No interval: too few shops" in html
     assert "?year=2025" in html and "?year=2027" in html
     assert f"{reverse('yearly_summary_xlsx', args=['PGD'])}?year=2026" in html
 
@@ -185,7 +186,7 @@ def test_the_xlsx_read_back_cell_by_cell(client, history, member):
     year = {row[0]: row[1] for row in book["Year"].iter_rows(min_row=2, values_only=True)}
     assert year["Program"] == 'PGD · =HYPERLINK("http://x")'  # starts with PGD: safe
     assert year["Year"] == 2026 and year["Mean score"] == 80
-    assert (year["95 % CI low"], year["95 % CI high"]) == (65.16, 94.84)
+    assert (year["95 % CI low"], year["95 % CI high"]) == (None, None)  # six shops: too few
     assert (year["Scored shops"], year["Target met"]) == (6, "no")
     assert (year["Planned"], year["Done"], year["Defects"]) == (9, 6, 3)
     assert year["Shops with a CACE error"] == 1
@@ -200,7 +201,7 @@ def test_the_xlsx_read_back_cell_by_cell(client, history, member):
     ]
     assert scores[1][0].font.bold and scores.freeze_panes == "A2"
     dec = [c.value for c in scores[13]]
-    assert dec == [datetime(2026, 12, 1), 4, 85, 64.46, 100, "no"]
+    assert dec == [datetime(2026, 12, 1), 4, 85, None, None, "no"]  # four shops: no interval
     assert scores["A13"].number_format == "yyyy-mm" and scores["C13"].number_format == "0.00"
     assert [c.value for c in scores[2]][1:] == [0, None, None, None, None]  # January: no shop
     critical = [c.value for c in book["Critical errors"][13]]
