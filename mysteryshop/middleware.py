@@ -1,3 +1,7 @@
+import unicodedata
+
+from django.core.exceptions import BadRequest
+from django.http import Http404
 from django.utils import translation
 
 
@@ -16,4 +20,32 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+def _has_control_character(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+class RejectBadPathMiddleware:
+    """A path with a NUL byte or another control character is a 404, before any view.
+
+    No address of ours has such characters, and PostgreSQL refuses a NUL in a
+    text parameter (DataError → 500), so a path parameter such as a program
+    code, a month or a calendar token never carries one to the database. The
+    same goes for a NUL in a query-string value (400): views may read those
+    directly. Forms already refuse NULs in submitted fields.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_control_character(request.path_info):
+            raise Http404("control character in the path")
+        if any(
+            "\x00" in key or any("\x00" in v for v in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL in the query string")
         return self.get_response(request)
