@@ -1,6 +1,9 @@
 """Liveness of the pieces the product needs: database, broker, worker."""
 
+import logging
 import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,6 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from mysteryshop.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,5 +65,40 @@ def check_worker(*, now: datetime | None = None) -> Check:
     return Check("worker", ok, f"last heartbeat {int(age.total_seconds())} s ago")
 
 
+def _guarded(name: str, check: Callable[[], Check]) -> Check:
+    """A check that raises anyway is a failed check, never a 500 page."""
+    try:
+        return check()
+    except Exception as exc:
+        logger.warning("health check %s raised %s", name, type(exc).__name__)
+        return Check(name, False, type(exc).__name__)
+
+
+def _within(name: str, seconds: float, check: Callable[[], Check]) -> Check:
+    """Run `check` in a thread of its own and give up after `seconds`.
+
+    For the broker only: a hung Redis (accepting connections, never answering)
+    would otherwise hold the request until gunicorn kills it. The thread is a
+    daemon and ends when its socket times out (broker_transport_options). Not
+    used for the database: Django's connections belong to their thread, and a
+    new connection would not see the request's (a test's) transaction.
+    """
+    result: list[Check] = []
+    thread = threading.Thread(
+        target=lambda: result.append(_guarded(name, check)), name=f"healthz-{name}", daemon=True
+    )
+    thread.start()
+    thread.join(seconds)
+    if not result:
+        return Check(name, False, f"no answer within {seconds:g} s")
+    return result[0]
+
+
 def run_checks() -> list[Check]:
-    return [check_database(), check_broker(), check_worker()]
+    """Every check, each one guarded: the view always has a list to answer with."""
+    timeout = settings.HEALTH_CHECK_TIMEOUT_SECONDS
+    return [
+        _guarded("database", check_database),
+        _within("broker", timeout, check_broker),
+        _guarded("worker", check_worker),
+    ]

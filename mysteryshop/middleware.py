@@ -1,6 +1,7 @@
 import unicodedata
 
 from django.core.exceptions import BadRequest
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils import translation
 
@@ -17,9 +18,15 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        try:
+            language = user.language if user is not None and user.is_authenticated else ""
+        except DatabaseError:
+            # The database is down: keep LocaleMiddleware's choice and let the
+            # view answer (/healthz reports the outage as JSON, not a 500 page).
+            language = ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

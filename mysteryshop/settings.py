@@ -131,6 +131,12 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 # A reused (persistent) connection is checked before a request uses it, so the first
 # request after a database restart reconnects instead of failing (tests/test_faults.py).
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or unreachable fails a request in seconds, not at
+    # gunicorn's 30 s kill (/healthz then answers 503).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so a real Celery worker process can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
@@ -243,6 +249,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 # A worker whose last heartbeat is older than this is reported down by /healthz.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)
+# /healthz gives up on a broker that does not answer within this many seconds (503).
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "mysteryshop.tasks.record_heartbeat",
