@@ -7,11 +7,13 @@ needs gets 403.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from programs.models import Membership, Program, Role
+from programs.months import add_months
 
 ALL_ROLES: frozenset[str] = frozenset(Role.values)
 # Who may change what in program setup; every member may read it.
@@ -25,6 +27,15 @@ READ_SCENARIOS: frozenset[str] = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.SHOPPER}
 )
 READ_SCHEDULE: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
+
+
+def schedule_hidden(roles: Iterable[str], month: date, today: date) -> bool:
+    """Whether what a page says about `month`'s plan must be left out for someone
+    holding `roles`: the month is not over and they may not read the schedule.
+    What they see of a running month is about shops already done (finalized),
+    never about what is planned, due or overdue: any of those, read day after
+    day, tells which area, reason and band is shopped when."""
+    return not (frozenset(roles) & READ_SCHEDULE) and today < add_months(month.replace(day=1), 1)
 
 
 @dataclass(frozen=True)

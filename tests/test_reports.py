@@ -320,7 +320,9 @@ def test_the_analyst_writes_and_an_empty_submit_keeps_what_was_typed(client, tlk
     assert page.context["form"] is None and b"Rekomendasi" in page.content
 
 
+@time_machine.travel(datetime(2027, 2, 10, 3, 0, tzinfo=UTC), tick=False)
 def test_downloads_serve_the_stored_files_once_submitted(client, tlk, people, month):
+    """In February: December and January are over, so a viewer reads them."""
     report = reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
     client.force_login(people["viewer"])
     response = client.get(_url("report_pdf", tlk, "2026-12"))

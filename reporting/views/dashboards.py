@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from mysteryshop.spreadsheets import xlsx_response
-from programs.access import get_program_for
+from programs.access import get_program_for, schedule_hidden
 from programs.forms.library import MonthField
 from programs.models import Role
 from reporting.selectors import dashboards, yearly
@@ -56,7 +56,9 @@ def dashboard(request, code):
         if form.is_valid() and form.cleaned_data["month"]:
             month = form.cleaned_data["month"]
         health = dashboards.health(program, month)
-        context.update(health=health, month_form=form)
+        # A viewer reads a running month without its allocation (no tip-off).
+        hidden = schedule_hidden(roles, month, today)
+        context.update(health=health, month_form=form, schedule_hidden=hidden)
         context["charts"].update(health.charts)
     if Role.QC_ANALYST in roles:
         queue = dashboards.analyst_queue(program, request.user, today)

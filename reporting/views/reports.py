@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mysteryshop.spreadsheets import XLSX_TYPE
-from programs.access import get_program_for
+from programs.access import get_program_for, schedule_hidden
 from programs.models import Role
-from programs.months import month_from_url
+from programs.months import add_months, month_from_url
 from reporting.documents import report_context, report_pdf, report_xlsx
 from reporting.forms import CorrectionForm, ReportTextForm
 from reporting.models import MonthlyReport
@@ -38,7 +38,20 @@ def report_list(request, code):
     )
 
 
+def _month_not_over(request, program, month) -> bool:
+    """A month still running: its draft lists the plan's strata and their
+    counts, which stay with the planners (no tip-off to team leaders, viewers)."""
+    today = timezone.localdate(timezone.now(), program.zone)
+    return schedule_hidden(program.user_roles, month, today)
+
+
 def _detail(request, program, month, *, form=None, correction=None):
+    if _month_not_over(request, program, month):
+        return render(
+            request,
+            "reporting/report/not_over.html",
+            {"program": program, "month": month, "opens_on": add_months(month, 1)},
+        )
     revisions = list(
         MonthlyReport.objects.filter(program=program, month=month)
         .select_related("submitted_by", "checked_by", "acknowledged_by")
@@ -212,6 +225,8 @@ def _revision(request, program, month) -> MonthlyReport | None:
 def _download(request, code, month, ext: str):
     program = get_program_for(request.user, code, roles=READERS)
     month = month_from_url(month)
+    if _month_not_over(request, program, month):
+        raise PermissionDenied(_("The report of a month still running stays with the planners."))
     report = _revision(request, program, month)
     if report is not None and report.frozen:
         stored = getattr(report, f"{ext}_file")

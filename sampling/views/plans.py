@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mysteryshop.site import site_parts, site_url
-from programs.access import READ_SCHEDULE, get_program_for
+from programs.access import READ_SCHEDULE, get_program_for, schedule_hidden
 from programs.models import Role
 from programs.months import add_months, month_from_url
 from sampling import ics, selectors, services
@@ -280,8 +280,18 @@ def sample_progress(request, code):
     )
     plan = SamplePlan.objects.filter(program=program, month=month).first()
     progress = selectors.plan_progress(plan, today) if plan else None
+    # A viewer sees a running month's shops done, not its schedule (no tip-off).
+    hidden = schedule_hidden(program.user_roles, month, today)
     return render(
         request,
         "sampling/plans/progress.html",
-        {"program": program, "plan": plan, "month": month, "progress": progress, "today": today},
+        {
+            "program": program,
+            "plan": plan,
+            "month": month,
+            "progress": progress,
+            "today": today,
+            "schedule_hidden": hidden,
+            "opens_on": add_months(month, 1),
+        },
     )
