@@ -150,6 +150,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mysteryshop",
+            # A hung Redis fails a cache call in seconds instead of holding the request.
+            "OPTIONS": {
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=3),
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=3),
+            },
         }
     }
 else:
@@ -219,12 +224,21 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="mysteryshop <noreply@mysteryshop.local>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP server may take to answer before a delivery gives up and retries
+# later: a hung server must not hold a worker slot for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A hung Redis (accepting connections, never answering) fails a publish in
+        # seconds: the upload is saved and says so, the sweeps queue it again.
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=3),
+        "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=3),
+    }
 else:
     # A broker that needs no server: messages are files in a folder, which
     # works across processes on one machine (STACK.md).
@@ -246,6 +260,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending a task waits for the broker at most a few seconds: one connection attempt
+# of CELERY_BROKER_CONNECTION_TIMEOUT, then a short publish retry (~10 s in all with
+# the socket timeout above), after which the caller logs it and the sweeps resend.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3)
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+# Time limits per task kind (seconds): soft raises SoftTimeLimitExceeded in the
+# task, hard kills its process. Periodic sweeps and e-mail delivery get the
+# defaults; imports and audit packs get more, below the stale thresholds after
+# which their sweeps start them again (30 min for imports, 60 for packs).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+LONG_TASK_SOFT_TIME_LIMIT = env.int("LONG_TASK_SOFT_TIME_LIMIT", default=20 * 60)
+LONG_TASK_TIME_LIMIT = env.int("LONG_TASK_TIME_LIMIT", default=25 * 60)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": LONG_TASK_SOFT_TIME_LIMIT, "time_limit": LONG_TASK_TIME_LIMIT}
+    for name in (
+        "sampling.tasks.contact_import_run",
+        "reporting.tasks.build_audit_pack",
+        "reporting.tasks.purge_expired_records",
+    )
+}
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 # A worker whose last heartbeat is older than this is reported down by /healthz.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)

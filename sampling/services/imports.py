@@ -64,7 +64,9 @@ def contact_import_start(*, program: Program, month: date, upload, user: User) -
     """Store the uploaded file (kept as evidence) and queue its import.
 
     A broker outage never breaks the request: the import stays waiting and
-    the periodic sweep queues it again.
+    the periodic sweep queues it again. Once the transaction commits,
+    `record.queued` says whether the task reached the broker (None before the
+    commit), so the page can tell the user the file is safe either way.
     """
     record = ContactImport(
         program=program,
@@ -74,7 +76,12 @@ def contact_import_start(*, program: Program, month: date, upload, user: User) -
     )
     record.file.save(upload.name, upload, save=False)
     record.save()
-    transaction.on_commit(lambda: enqueue_import(record.pk))
+    record.queued = None
+
+    def send() -> None:
+        record.queued = enqueue_import(record.pk)
+
+    transaction.on_commit(send)
     return record
 
 

@@ -44,7 +44,17 @@ def contact_import_list(request, code):
             upload=form.cleaned_data["file"],
             user=request.user,
         )
-        messages.info(request, _("The file was received; the import runs in the background."))
+        if record.queued is False:  # saved, but the broker did not take the task
+            messages.warning(
+                request,
+                _(
+                    "The file was saved, but the job queue is not answering right now: its "
+                    "import starts by itself when the queue is back. There is no need to "
+                    "upload it again."
+                ),
+            )
+        else:
+            messages.info(request, _("The file was received; the import runs in the background."))
         return redirect("contact_import_detail", program.code, record.pk)
     imports = list(
         ContactImport.objects.filter(program=program).select_related("uploaded_by")[:50]
