@@ -68,6 +68,10 @@ HELD = _("legal hold")
 PURGE_DAY = 1
 PURGE_AT = time(2, 30)
 LOOK_AHEAD_DAYS = 90
+# Inbox and e-mail notifications name shops, agents and defects in their text:
+# they go after a year, well inside the shortest record period (2 years), so no
+# notification outlives the record it is about.
+NOTIFICATION_DAYS = 365
 PURGE_TASK = "reporting.tasks.purge_expired_records"
 
 Key = tuple[str, int]  # (record type, id)
@@ -557,6 +561,7 @@ def purge_program(
                         packs.setdefault(month, entry)
             done.append(item)
         _delete_packs(program, packs, files)
+        _delete_old_notifications(program, day)
         if run is not None:
             run.purged = sum(1 for i in done if not i.kept_because)
             run.finished_at = timezone.now()
@@ -564,6 +569,18 @@ def purge_program(
         # Files only once the rows are gone for good: a rollback keeps both.
         transaction.on_commit(lambda: _delete_files(files))
     return done
+
+
+def _delete_old_notifications(program: Program, day: date) -> int:
+    """The program's notifications older than `NOTIFICATION_DAYS` (they copy
+    names and numbers of the records they are about)."""
+    from notifications.models import Notification
+
+    start = datetime.combine(day - timedelta(days=NOTIFICATION_DAYS), time.min, program.zone)
+    deleted, _per_model = Notification.objects.filter(
+        program=program, created_at__lt=start
+    ).delete()
+    return deleted
 
 
 class PurgeConflict(Exception):

@@ -762,3 +762,27 @@ def test_a_hold_placed_while_the_purge_runs_waits_for_it(pgd, member, monkeypatc
     assert held == {"error": ["This record is no longer there."]}
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
     assert not LegalHold.objects.exists()
+
+
+def test_notifications_go_after_a_year_so_none_outlives_the_record_it_names(pgd, member):
+    """Notifications copy shop numbers, agents and defects into their text: the
+    purge removes the program's ones older than a year (records are kept at
+    least two), and leaves the younger ones and other programs' alone."""
+    from notifications.models import Kind, Notification
+
+    user = member(pgd, Role.QC_ANALYST)
+    old = Notification.objects.create(
+        user=user, program=pgd, kind=Kind.REPORT_SUBMITTED, key="old", title="Shop #3", body="x"
+    )
+    young = Notification.objects.create(
+        user=user, program=pgd, kind=Kind.REPORT_SUBMITTED, key="young", title="Shop #4", body="y"
+    )
+    jakarta = ZoneInfo("Asia/Jakarta")
+    Notification.objects.filter(pk=old.pk).update(
+        created_at=datetime(2027, 12, 1, 23, 59, tzinfo=jakarta)  # 366 days before (leap year)
+    )
+    Notification.objects.filter(pk=young.pk).update(
+        created_at=datetime(2027, 12, 2, 0, 0, tzinfo=jakarta)  # exactly 365 days before
+    )
+    retention.purge_program(program=pgd, today=date(2028, 12, 1))
+    assert list(Notification.objects.values_list("key", flat=True)) == ["young"]
