@@ -18,6 +18,7 @@ from sampling.services.imports import (
 from sampling.services.plans import (
     AREAS_NAMED,
     RETEST_PROVIDERS,
+    PlanMadeMeanwhile,
     RetestRequest,
     calendar_feed_for,
     calendar_feed_reset,
@@ -44,6 +45,7 @@ __all__ = [
     "IMPORT_WAITING",
     "RETEST_PROVIDERS",
     "STAT_COLUMNS",
+    "PlanMadeMeanwhile",
     "RetestRequest",
     "calendar_feed_for",
     "calendar_feed_reset",

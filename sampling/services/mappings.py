@@ -194,8 +194,21 @@ def import_mappings_apply(
     *, record: ContactImport, choices: list[MappingChoice], user: User
 ) -> int:
     """Remember the analyst's mappings and, when the import was waiting for
-    them, read its file again. All or nothing; returns how many were saved."""
+    them, read its file again. All or nothing; returns how many were saved.
+
+    Two people saving the same import's mappings at once: the second waits for
+    the first here, finds the import changed since its page was drawn and is
+    told so (ValidationError) instead of adding the same reason twice or
+    failing on importmapping_unique_value."""
     program = record.program
+    locked = ContactImport.objects.select_for_update().get(pk=record.pk)
+    if (locked.status, locked.unknown_values) != (record.status, record.unknown_values):
+        raise ValidationError(
+            _(
+                "Someone else saved mappings for this import a moment ago. "
+                "Check the values left to map and save again if needed."
+            )
+        )
     for choice in choices:
         fields = _target_of(program, choice)
         existing = ImportMapping.objects.filter(

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,6 +111,21 @@ def shoppers_of(program: Program) -> list[User]:
     )
 
 
+class PlanMadeMeanwhile(ValidationError):
+    """Someone else generated the month's plan while this request was building
+    one (two people pressed Generate at once): `plan` is the one that won.
+
+    A ValidationError, so any caller that shows those answers calmly; the plan
+    pages catch it first and open the winning plan."""
+
+    def __init__(self, plan: "SamplePlan"):
+        super().__init__(
+            _("Someone else generated the plan of %(month)s at the same moment; this is it.")
+            % {"month": f"{plan.month:%Y-%m}"}
+        )
+        self.plan = plan
+
+
 @transaction.atomic
 def plan_generate(
     *,
@@ -126,7 +141,8 @@ def plan_generate(
 
     The same data, seed and start give the same plan. A plan made during its
     month starts at the next open session after `at` (default: now). An approved
-    plan is frozen.
+    plan is frozen. Raises PlanMadeMeanwhile when a concurrent request created
+    the month's plan first (there was none to lock when both started).
     """
     month = month.replace(day=1)
     existing = SamplePlan.objects.select_for_update().filter(program=program, month=month).first()
@@ -150,19 +166,28 @@ def plan_generate(
 
     if existing:
         existing.delete()
-    plan = SamplePlan.objects.create(
-        program=program,
-        month=month,
-        contact_import=source,
-        seed=seed,
-        sample_size=program.monthly_sample_size,
-        frame_total=sum(frame.population.values()),
-        frame_per_area=frame.per_area,
-        busy_slots=sorted([w, slot_id] for w, slot_id in frame.busy),
-        starts_on=sessions[0].day,
-        notes=list(notes),  # a copy: the steps below add to `notes`
-        created_by=user,
-    )
+    try:
+        # A savepoint: the insert waits for a concurrent one of the same month and
+        # fails once that commits (plan_unique_month); the winner is then visible.
+        with transaction.atomic():
+            plan = SamplePlan.objects.create(
+                program=program,
+                month=month,
+                contact_import=source,
+                seed=seed,
+                sample_size=program.monthly_sample_size,
+                frame_total=sum(frame.population.values()),
+                frame_per_area=frame.per_area,
+                busy_slots=sorted([w, slot_id] for w, slot_id in frame.busy),
+                starts_on=sessions[0].day,
+                notes=list(notes),  # a copy: the steps below add to `notes`
+                created_by=user,
+            )
+    except IntegrityError:
+        winner = SamplePlan.objects.filter(program=program, month=month).first()
+        if winner is None:
+            raise
+        raise PlanMadeMeanwhile(winner) from None
     strata = _save_strata(plan, allocated)
     empty = sum(1 for s in strata if not s.allocated)
     if empty:

@@ -69,6 +69,9 @@ def plan_list(request, code):
                 plan = services.plan_generate(
                     program=program, month=form.cleaned_data["month"], user=request.user
                 )
+            except services.PlanMadeMeanwhile as exc:
+                messages.info(request, exc.message)
+                return redirect("plan_detail", program.code, f"{exc.plan.month:%Y-%m}")
             except ValidationError as exc:
                 form.add_error("month", exc)
             else:
@@ -157,6 +160,8 @@ def plan_action(request, code, month):
             messages.success(request, _("%(n)s shops were assigned evenly.") % {"n": n})
         else:
             raise Http404
+    except services.PlanMadeMeanwhile as exc:
+        messages.info(request, exc.message)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("plan_detail", program.code, month)
