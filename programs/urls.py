@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from programs.forms import EmailAuthenticationForm
+from programs.forms.accounts import ThrottledPasswordResetForm
 from programs.views import core, library, people, scorecards, setup
 
 site_urlpatterns = [
@@ -31,7 +32,8 @@ site_urlpatterns = [
     path(
         "accounts/password/reset/",
         auth_views.PasswordResetView.as_view(
-            subject_template_name="registration/password_reset_subject.txt"
+            subject_template_name="registration/password_reset_subject.txt",
+            form_class=ThrottledPasswordResetForm,  # mails per address and client: limited
         ),
         name="password_reset",
     ),
