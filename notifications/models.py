@@ -38,6 +38,10 @@ class EmailStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # The delivery stopped after the server began receiving the mail (a timeout
+    # waiting for its answer, a worker killed): it may have gone out, so it is
+    # not sent again automatically (nobody gets a mail twice).
+    UNKNOWN = "unknown", _("Outcome unknown")
 
 
 class Notification(models.Model):
@@ -76,6 +80,15 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     email_next_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    email_handed_at = models.DateTimeField(
+        _("handed to the mail server"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set just before the mail server receives the mail; a delivery that died "
+            "after this is not repeated."
+        ),
+    )
     email_error = models.TextField(_("last error"), blank=True)
     attachments = models.JSONField(
         _("attachments"),

@@ -1,9 +1,14 @@
 """Making and delivering notifications: exactly once per key, in the
 recipient's language, e-mail retried with backoff."""
 
+import contextlib
 import logging
+import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -66,16 +71,40 @@ def notify(
         return None
 
 
+class OutcomeUnknown(Exception):
+    """Sending failed after the mail server began receiving the mail (a timeout
+    waiting for its answer, a dropped connection): it may have gone out."""
+
+
+# The server answered "no" to the sender, the recipients or the message: nothing was sent.
+SERVER_REFUSED = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+
+
 def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, int]:
     """Send the e-mails that are due; returns (sent, failed attempts).
 
     Each row is claimed with a conditional UPDATE (pending → sending), so two
-    workers never send the same e-mail.
+    workers never send the same e-mail. Just before the mail server receives a
+    mail, the row records it (email_handed_at): a claim whose worker died is
+    sent again only when that mark is missing (it provably did not send), else
+    it is set aside as "outcome unknown" for an operator — never sent twice.
     """
     now = now or timezone.now()
-    # Due: pending ones whose time has come, and claims whose lease ran out (a
-    # worker killed while sending leaves its row "sending": it is tried again).
-    due = Q(email_status=EmailStatus.PENDING) | Q(email_status=EmailStatus.SENDING)
+    # Claims whose lease ran out after the hand-over: their worker died while or
+    # after the server received the mail.
+    Notification.objects.filter(
+        email_status=EmailStatus.SENDING, email_next_at__lte=now, email_handed_at__isnull=False
+    ).update(
+        email_status=EmailStatus.UNKNOWN,
+        email_next_at=None,
+        email_error="The delivery stopped after the mail server began receiving the mail; "
+        "not sent again, as it may have gone out.",
+    )
+    # Due: pending ones whose time has come, and claims whose lease ran out before
+    # the hand-over (a worker killed before sending): those are tried again.
+    due = Q(email_status=EmailStatus.PENDING) | Q(
+        email_status=EmailStatus.SENDING, email_handed_at__isnull=True
+    )
     rows = list(
         Notification.objects.filter(due, email_next_at__lte=now)
         .order_by("email_next_at", "pk")
@@ -86,13 +115,28 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, 
         # The claim holds a lease: nobody else takes the row until it runs out.
         claimed = Notification.objects.filter(
             pk=pk, email_status=status, email_next_at=next_at
-        ).update(email_status=EmailStatus.SENDING, email_next_at=now + CLAIM_LEASE)
+        ).update(
+            email_status=EmailStatus.SENDING,
+            email_next_at=now + CLAIM_LEASE,
+            email_handed_at=None,
+        )
         if not claimed:
             continue
         notification = Notification.objects.select_related("user", "program").get(pk=pk)
         try:
-            _send(notification)
-        except Exception as exc:  # SMTP refused, timed out, … : try again later
+            _send(notification, handing_over=lambda pk=pk: _record_hand_over(pk))
+        except OutcomeUnknown as exc:  # it may have gone out: never sent again by itself
+            failed += 1
+            Notification.objects.filter(pk=pk).update(
+                email_status=EmailStatus.UNKNOWN,
+                email_attempts=notification.email_attempts + 1,
+                email_next_at=None,
+                email_error=f"Outcome unknown: {exc}"[:2000],
+            )
+            logger.error("E-mail of notification %s may or may not have gone: %s", pk, exc)
+            if isinstance(exc.__cause__, SoftTimeLimitExceeded):
+                raise  # the task's time is up: leave the rest to the next run
+        except Exception as exc:  # refused, or failed before the hand-over: try again later
             failed += 1
             attempts = notification.email_attempts + 1
             give_up = attempts >= MAX_ATTEMPTS
@@ -103,6 +147,8 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, 
                 email_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
             logger.warning("E-mail of notification %s failed (attempt %s): %s", pk, attempts, exc)
+            if isinstance(exc, SoftTimeLimitExceeded):
+                raise  # the task's time is up: leave the rest to the next run
         else:
             sent += 1
             Notification.objects.filter(pk=pk).update(
@@ -114,7 +160,15 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> tuple[int, 
     return sent, failed
 
 
-def _send(notification: Notification) -> None:
+def _record_hand_over(pk: int) -> None:
+    Notification.objects.filter(pk=pk).update(email_handed_at=timezone.now())
+
+
+def _send(notification: Notification, *, handing_over: Callable[[], None] = lambda: None) -> None:
+    """Send the notification's e-mail. Connecting, TLS and logging in come first:
+    a failure there sent nothing (raised as is). `handing_over()` runs once the
+    server is ready, before it receives the mail; a failure after it raises
+    OutcomeUnknown, unless the server refused the mail (nothing sent)."""
     user = notification.user
     link = site_url(notification.url) if notification.url else ""
     with translation.override(user.language_or_default):
@@ -132,7 +186,19 @@ def _send(notification: Notification) -> None:
     for attachment in notification.attachments:
         with default_storage.open(attachment["path"], "rb") as handle:
             message.attach(attachment["name"], handle.read(), attachment["type"])
-    message.send()
+    connection = mail.get_connection()
+    connection.open()  # a hung or refusing server fails here (EMAIL_TIMEOUT): nothing sent
+    try:
+        handing_over()
+        try:
+            connection.send_messages([message])
+        except SERVER_REFUSED:
+            raise
+        except Exception as exc:
+            raise OutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        with contextlib.suppress(Exception):  # a server hung after sending: the mail went
+            connection.close()
 
 
 def members(program: Program, *roles: str) -> list[User]:
