@@ -1,9 +1,13 @@
+import logging
 import unicodedata
 
 from django.core.exceptions import BadRequest
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
+from django.shortcuts import render
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
 
 
 class UserLanguageMiddleware:
@@ -56,3 +60,30 @@ class RejectBadPathMiddleware:
         ):
             raise BadRequest("NUL in the query string")
         return self.get_response(request)
+
+
+class ConcurrentWriteMiddleware:
+    """A unique constraint that a concurrent request won is a calm 409 page.
+
+    Forms check uniqueness before saving, but two people pressing the same
+    button at once both pass that check, and the database's named constraint
+    stops the second (IntegrityError). Services catch the cases they can answer
+    better (a plan made meanwhile opens that plan); this is the net for the
+    rest: nothing was written (the transaction rolled back), the user is told
+    so and the error is logged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        logger.warning(
+            "Concurrent write refused on %s %s: %s", request.method, request.path, exception
+        )
+        back = request.path if request.method == "POST" else ""
+        return render(request, "409.html", {"back": back}, status=409)

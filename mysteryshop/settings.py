@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "mysteryshop.middleware.UserLanguageMiddleware",
     # NUL and other control characters in a path: 404 before any view reads the database.
     "mysteryshop.middleware.RejectBadPathMiddleware",
+    # A unique constraint won by a concurrent request: a calm 409 page, not a 500.
+    "mysteryshop.middleware.ConcurrentWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -119,3 +119,20 @@ def test_mappings_saved_twice_at_once_are_saved_once_and_the_second_is_told(
     with pytest.raises(ValidationError, match="Someone else saved mappings"):
         mappings.import_mappings_apply(record=stale, choices=form.choices(), user=analyst)
     assert ImportMapping.objects.filter(program=pgd).count() == saved
+
+
+@pytest.mark.django_db
+def test_any_other_constraint_won_by_a_concurrent_request_is_a_calm_409(client, pgd, member):
+    """The net under every create-once action a service does not answer itself."""
+    from django.db import IntegrityError
+
+    contact_month(pgd, NOV)
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    clash = IntegrityError('duplicate key value violates unique constraint "x_unique"')
+    with mock.patch.object(services, "plan_generate", side_effect=clash):
+        response = client.post(reverse("plan_list", args=[pgd.code]), {"month": "2026-12"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else saved the same thing at the same moment" in body
+    assert f'href="{reverse("plan_list", args=[pgd.code])}"' in body
+    assert SamplePlan.objects.count() == 0
