@@ -160,3 +160,25 @@ def test_an_upload_the_queue_took_says_it_runs(client, pgd, member):
     assert delay.called
     [message] = get_messages(response.wsgi_request)
     assert "runs in the background" in str(message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mappings_saved_while_the_queue_is_away_say_the_file_is_read_later(
+    client, pgd, member, tmp_path
+):
+    from tests.test_import_mapping_views import _waiting
+
+    analyst = member(pgd, Role.QC_ANALYST)
+    record = _waiting(pgd, analyst, tmp_path)
+    client.force_login(analyst)
+    url = reverse("contact_import_detail", args=[pgd.code, record.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    refused = kombu.exceptions.OperationalError("Timeout reading from socket")
+    with mock.patch("sampling.tasks.contact_import_run.delay", side_effect=refused):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("read again by itself when the queue is back" in t for t in texts), texts
+    record.refresh_from_db()
+    assert record.status == ImportStatus.PENDING

@@ -276,7 +276,9 @@ def area_lookup(program: Program) -> dict[str, int]:
 
 
 def import_retry(record: ContactImport) -> None:
-    """Queue the import again (its file is read with the mappings of now)."""
+    """Queue the import again (its file is read with the mappings of now).
+    After the commit, `record.queued` says whether the broker took it (as for
+    contact_import_start); the sweep queues it later when it did not."""
     from sampling.services import enqueue_import
 
     ContactImport.objects.filter(pk=record.pk).update(
@@ -286,7 +288,12 @@ def import_retry(record: ContactImport) -> None:
         started_at=None,
         finished_at=None,
     )
-    transaction.on_commit(lambda: enqueue_import(record.pk))
+    record.queued = None
+
+    def send() -> None:
+        record.queued = enqueue_import(record.pk)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

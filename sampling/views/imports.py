@@ -119,6 +119,14 @@ def contact_import_detail(request, code, pk):
                             n,
                         )
                     messages.success(request, saved % {"n": n})
+                    if getattr(record, "queued", None) is False:  # the broker is away
+                        messages.warning(
+                            request,
+                            _(
+                                "The job queue is not answering right now: the file is "
+                                "read again by itself when the queue is back."
+                            ),
+                        )
                     return redirect("contact_import_detail", program.code, record.pk)
     elif request.method == "POST":
         messages.info(request, _("This import has no values left to map."))
