@@ -82,8 +82,13 @@ class ConcurrentWriteMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, IntegrityError):
             return None
-        logger.warning(
-            "Concurrent write refused on %s %s: %s", request.method, request.path, exception
+        # Logged with its traceback: a constraint hit without any concurrency is a bug.
+        logger.error(
+            "Unique constraint hit on %s %s (concurrent write?): %s",
+            request.method,
+            request.path,
+            exception,
+            exc_info=exception,
         )
         back = request.path if request.method == "POST" else ""
         return render(request, "409.html", {"back": back}, status=409)
