@@ -153,6 +153,12 @@ class AuditPack(models.Model):
         verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(
+        _("build started"),
+        null=True,
+        blank=True,
+        help_text=_("When a worker claimed it: a build is judged stale from here."),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -709,3 +709,29 @@ def _clone_finalized(shop, planned_shops):
             ReviewEvent(shop=copy, action=e.action, by_id=e.by_id, comment=e.comment)
             for e in events
         )
+
+
+def test_a_pack_that_waited_in_the_queue_is_not_taken_from_the_worker_building_it(
+    pgd, member, monkeypatch
+):
+    """Stale is judged from when its build started: asked for 90 minutes ago,
+    claimed 10 minutes ago, it is still being built; claimed 61 minutes ago (the
+    worker died) it is queued again; an old running row without a start time
+    falls back to when it was asked for."""
+    sent = []
+    monkeypatch.setattr(auditpack, "enqueue_build", sent.append)  # no worker here
+    user = member(pgd, Role.QC_ANALYST)
+    now = timezone.now()
+    building, dead, legacy = (
+        AuditPack.objects.create(program=pgd, month=DEC, requested_by=user) for _ in range(3)
+    )
+    AuditPack.objects.filter(pk__in=[building.pk, dead.pk, legacy.pk]).update(
+        status=PackStatus.RUNNING, created_at=now - timedelta(minutes=90)
+    )
+    AuditPack.objects.filter(pk=building.pk).update(started_at=now - timedelta(minutes=10))
+    AuditPack.objects.filter(pk=dead.pk).update(started_at=now - timedelta(minutes=61))
+    auditpack.requeue_stale(now=now)
+    status = dict(AuditPack.objects.values_list("pk", "status"))
+    assert sorted(sent) == sorted([dead.pk, legacy.pk])
+    assert status[building.pk] == PackStatus.RUNNING
+    assert status[dead.pk] == status[legacy.pk] == PackStatus.QUEUED

@@ -27,6 +27,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -111,8 +112,10 @@ def requeue_stale(*, now: datetime | None = None) -> int:
     """Queue again packs a broker outage left waiting and packs whose worker
     died mid-build (their ZIP was never attached). Returns how many."""
     now = now or timezone.now()
-    stale_running = AuditPack.objects.filter(
-        status=PackStatus.RUNNING, created_at__lt=now - RUNNING_STALE
+    # Stale from when its build started, not from when it was asked for: a pack
+    # that waited long in the queue is not taken from the worker building it.
+    stale_running = AuditPack.objects.annotate(since=Coalesce("started_at", "created_at")).filter(
+        status=PackStatus.RUNNING, since__lt=now - RUNNING_STALE
     )
     stale_running.update(status=PackStatus.QUEUED)
     ids = list(
@@ -629,7 +632,13 @@ def audit_pack_build(*, pack: AuditPack) -> AuditPack:
     built by another worker is returned as it is. On any error the pack is
     marked failed with the reason and no file is attached."""
     claimed = AuditPack.objects.filter(pk=pack.pk, status=PackStatus.QUEUED).update(
-        status=PackStatus.RUNNING, done=0, total=0, error="", manifest=[], finished_at=None
+        status=PackStatus.RUNNING,
+        done=0,
+        total=0,
+        error="",
+        manifest=[],
+        started_at=timezone.now(),
+        finished_at=None,
     )
     pack = AuditPack.objects.select_related("program", "requested_by").get(pk=pack.pk)
     if not claimed:
