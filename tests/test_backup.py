@@ -174,3 +174,68 @@ def test_restore_refuses_a_damaged_backup(postgres_tools, tmp_path, restore_targ
     with psycopg.connect(_database_url()) as conn:
         name = restore_target.rsplit("/", 1)[1]
         assert not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+
+
+def _fake_tar(folder: Path, status: int, times: int) -> Path:
+    """A `tar` first on PATH that archives for real, then exits with `status`
+    for its first `times` archive runs, as GNU tar does when a file changes
+    while it reads it (status 1) or on a real failure (2)."""
+    real = shutil.which("tar")
+    counter = folder / "tar-runs"
+    script = folder / "tar"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        f'"{real}" "$@" || exit $?\n'
+        'case " $* " in *" -czf "*) ;; *) exit 0 ;; esac\n'
+        f'n=$(( $(cat "{counter}" 2>/dev/null || echo 0) + 1 )); echo $n > "{counter}"\n'
+        f'if [ "$n" -le {times} ]; then echo "tar: ./x: file changed as we read it" >&2; '
+        f"exit {status}; fi\n"
+    )
+    script.chmod(0o755)
+    return folder
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("times", [1, 5])  # changed once; changing on every try
+def test_a_file_written_during_the_backup_does_not_spoil_it(pgd, postgres_tools, tmp_path, times):
+    """A write during the media copy used to abort the backup with no backup
+    left. It is tried again; if the media keeps changing, the archive of the
+    last try is kept (the changed file belongs to a row the dump does not have)."""
+    media = tmp_path / "media"
+    (media / "evidence").mkdir(parents=True)
+    (media / "evidence" / "a.pdf").write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    (tmp_path / "bin").mkdir()
+    bin_dir = _fake_tar(tmp_path / "bin", 1, times)
+    made = run_script(
+        "backup",
+        str(tmp_path / "backups"),
+        DATABASE_URL=_database_url(),
+        MEDIA_ROOT=str(media),
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "media changed during the copy (try 1 of 3)" in made.stderr
+    folder = Path(made.stdout.strip().splitlines()[-1])
+    listed = subprocess.run(
+        ["tar", "-tzf", str(folder / "media.tar.gz")], capture_output=True, text=True, check=True
+    ).stdout
+    assert "./evidence/a.pdf" in listed.splitlines()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_tar_failure_leaves_no_backup(pgd, postgres_tools, tmp_path):
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "f.txt").write_text("x")
+    (tmp_path / "bin").mkdir()
+    bin_dir = _fake_tar(tmp_path / "bin", 2, 1)
+    backups = tmp_path / "backups"
+    made = run_script(
+        "backup",
+        str(backups),
+        DATABASE_URL=_database_url(),
+        MEDIA_ROOT=str(media),
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+    )
+    assert made.returncode == 2 and "no backup made" in made.stderr
+    assert not any(backups.iterdir())  # not even a .partial folder
