@@ -22,6 +22,18 @@ class ReportTextForm(forms.ModelForm):
             "recommendations": _("Improvement actions, with who does what by when."),
         }
 
+    def __init__(self, *args, in_review: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if in_review:
+            self.fields["confirm_in_review"] = forms.BooleanField(
+                required=False,
+                label=_("Submit without the shops still in review"),
+                help_text=_(
+                    "Shops handed in but not finalized are not in the frozen figures; "
+                    "a correction can add them later."
+                ),
+            )
+
 
 class CorrectionForm(forms.Form):
     reason = forms.CharField(

@@ -435,3 +435,33 @@ def test_a_mean_of_zero_is_shown_as_zero_not_as_missing(client, tlk, people, mon
     html = response.content.decode()
     assert '<strong id="mean-score">0.00</strong>' in html
     assert '<td class="num">0.00</td>' in html  # the groups (teams, agents …)
+
+
+def test_a_report_is_not_submitted_while_shops_wait_for_review_unless_confirmed(
+    client, tlk, people, month
+):
+    """They are not in the frozen figures: the analyst is told next to a box
+    and what was typed stays; ticked, the report goes without them."""
+    month[3].state = "submitted"  # handed in, waiting for the QC analyst's review
+    month[3].save(update_fields=["state"])
+    assert reports.shops_in_review(tlk, DEC) == 1
+    with pytest.raises(ValidationError) as refused:
+        reports.report_submit(report=_draft(tlk, people["analyst"]), user=people["analyst"])
+    assert "confirm_in_review" in refused.value.error_dict
+    client.force_login(people["analyst"])
+    page = client.get(_url("report_detail", tlk, "2026-12")).content.decode()
+    assert 'name="confirm_in_review"' in page  # the box is there before pressing
+    texts = {"analysis": "Rata-rata turun.", "recommendations": "Coaching tim A."}
+    response = client.post(_url("report_submit", tlk, "2026-12"), texts)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 shop of the month still waits for review" in html
+    assert "Rata-rata turun." in html  # nothing typed is lost
+    assert reports.current_report(tlk, DEC).status == ReportStatus.DRAFT
+    response = client.post(
+        _url("report_submit", tlk, "2026-12"), {**texts, "confirm_in_review": "on"}
+    )
+    assert response.status_code == 302
+    report = reports.current_report(tlk, DEC)
+    assert report.status == ReportStatus.SUBMITTED
+    assert snapshot.load(tlk, report.snapshot).overall.n == 3  # the one in review left out

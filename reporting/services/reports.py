@@ -18,6 +18,7 @@ from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.models import Kind
 from notifications.services import notify
@@ -29,6 +30,7 @@ from reporting.documents import report_pdf, report_xlsx
 from reporting.models import MonthlyReport, ReportStatus
 from reporting.selectors.reports import MonthlyFigures, monthly_figures
 from sampling.models import SamplePlan
+from scoring.models import Shop, ShopState
 
 REPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -98,6 +100,17 @@ def _recipients(program: Program) -> list[User]:
     return list(users.values())
 
 
+def shops_in_review(program: Program, month: date) -> int:
+    """Shops of `month` handed in and not finalized yet (with the supervisor, or
+    submitted): the frozen figures would leave them out."""
+    return Shop.objects.filter(
+        program=program,
+        state__in=[ShopState.SUBMITTED, ShopState.SUPERVISOR_REVIEW],
+        planned_shop__date__gte=month,
+        planned_shop__date__lt=add_months(month, 1),
+    ).count()
+
+
 def report_filename(report: MonthlyReport, ext: str) -> str:
     code, form = report.program.code, report.program.form_code_report
     return f"{code}-{form}-{report.month:%Y-%m}-r{report.revision}.{ext}"
@@ -105,14 +118,29 @@ def report_filename(report: MonthlyReport, ext: str) -> str:
 
 @transaction.atomic
 def report_submit(
-    *, report: MonthlyReport, user: User, now: datetime | None = None
+    *,
+    report: MonthlyReport,
+    user: User,
+    now: datetime | None = None,
+    in_review_ok: bool = False,
 ) -> MonthlyReport:
     """Freeze the figures, store the XLSX and PDF made from them and send both
-    to the Accountable and the Consulted (PGD-4.7). Submitting twice is refused."""
+    to the Accountable and the Consulted (PGD-4.7). Submitting twice is refused;
+    so is submitting while shops of the month wait for review, unless
+    `in_review_ok` (they would be left out of the frozen figures)."""
     report = MonthlyReport.objects.select_for_update().select_related("program").get(pk=report.pk)
     if report.frozen:
         raise ValidationError(_("This report has already been submitted."), code="submitted")
     errors = {}
+    waiting = shops_in_review(report.program, report.month)
+    if waiting and not in_review_ok:
+        errors["confirm_in_review"] = ngettext(
+            "%(n)s shop of the month still waits for review: it is not in the figures "
+            "you freeze. Review it first, or tick the box to submit without it.",
+            "%(n)s shops of the month still wait for review: they are not in the figures "
+            "you freeze. Review them first, or tick the box to submit without them.",
+            waiting,
+        ) % {"n": waiting}
     if not report.analysis.strip():
         errors["analysis"] = _("Write the analysis before submitting.")
     if not report.recommendations.strip():

@@ -62,7 +62,7 @@ def _detail(request, program, month, *, form=None, correction=None):
     roles = program.user_roles
     can_write = bool(roles & WRITERS) and (report is None or not report.frozen)
     if form is None and can_write:
-        form = ReportTextForm(instance=report)
+        form = ReportTextForm(instance=report, in_review=reports.shops_in_review(program, month))
     return render(
         request,
         "reporting/report/detail.html",
@@ -128,19 +128,22 @@ def report_submit(request, code, month):
     program = get_program_for(request.user, code, roles=WRITERS)
     month = month_from_url(month)
     # What is in the form is saved first, so nothing typed is lost on an error.
-    form = ReportTextForm(request.POST)
+    form = ReportTextForm(request.POST, in_review=reports.shops_in_review(program, month))
     if not form.is_valid():
         return _detail(request, program, month, form=form)
+    texts = {k: form.cleaned_data[k] for k in ("analysis", "recommendations")}
     try:
-        report = reports.report_save(
-            program=program, month=month, user=request.user, **form.cleaned_data
+        report = reports.report_save(program=program, month=month, user=request.user, **texts)
+        reports.report_submit(
+            report=report,
+            user=request.user,
+            in_review_ok=form.cleaned_data.get("confirm_in_review", False),
         )
-        reports.report_submit(report=report, user=request.user)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, errors in error.error_dict.items():
-                for e in errors:
-                    form.add_error(field, e)
+                for e in errors:  # a shop sent to review meanwhile: no box yet, say it above
+                    form.add_error(field if field in form.fields else None, e)
         else:
             form.add_error(None, error)
         return _detail(request, program, month, form=form)
