@@ -455,7 +455,7 @@ def test_a_report_is_not_submitted_while_shops_wait_for_review_unless_confirmed(
     response = client.post(_url("report_submit", tlk, "2026-12"), texts)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "1 shop of the month still waits for review" in html
+    assert "1 shop bulan ini masih menunggu ditinjau" in html  # in the analyst's language
     assert "Rata-rata turun." in html  # nothing typed is lost
     assert reports.current_report(tlk, DEC).status == ReportStatus.DRAFT
     response = client.post(
