@@ -17,6 +17,7 @@ from programs.months import add_months, month_from_url
 from reporting.documents import report_context, report_pdf, report_xlsx
 from reporting.forms import CorrectionForm, ReportTextForm
 from reporting.models import MonthlyReport
+from reporting.selectors import dashboards
 from reporting.services import reports
 
 READERS = reports.viewer_roles()
@@ -38,15 +39,14 @@ def report_list(request, code):
     )
 
 
-def _month_not_over(request, program, month) -> bool:
+def _month_not_over(program, month) -> bool:
     """A month still running: its draft lists the plan's strata and their
     counts, which stay with the planners (no tip-off to team leaders, viewers)."""
-    today = timezone.localdate(timezone.now(), program.zone)
-    return schedule_hidden(program.user_roles, month, today)
+    return schedule_hidden(program.user_roles, month, dashboards.today_in(program))
 
 
 def _detail(request, program, month, *, form=None, correction=None):
-    if _month_not_over(request, program, month):
+    if _month_not_over(program, month):
         return render(
             request,
             "reporting/report/not_over.html",
@@ -228,7 +228,7 @@ def _revision(request, program, month) -> MonthlyReport | None:
 def _download(request, code, month, ext: str):
     program = get_program_for(request.user, code, roles=READERS)
     month = month_from_url(month)
-    if _month_not_over(request, program, month):
+    if _month_not_over(program, month):
         raise PermissionDenied(_("The report of a month still running stays with the planners."))
     report = _revision(request, program, month)
     if report is not None and report.frozen:
