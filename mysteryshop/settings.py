@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "followup",
     "reporting",
     "retention",
+    "api",
     "devdata",
 ]
 
