@@ -135,6 +135,8 @@ PRESETS = {
             "target_score": Decimal("95"),  # PGD-5.1.2
             "report_due_day": 5,  # PGD-4.7 / 5.4
             "team_leader_forms_via_supervisor": False,
+            "defect_notes_via_supervisor": False,
+            "contact_time_tolerance_minutes": 30,
             "dispute_window_days": 5,
             "document_code": "IK-CC-PGD-MS",
             "document_title": "Instruksi Kerja Mystery Shopping Contact Center Pegadaian",
@@ -235,6 +237,9 @@ PRESETS = {
             "target_score": Decimal("95"),
             "report_due_day": 5,
             "team_leader_forms_via_supervisor": True,  # TLK-5.3.4
+            "supervisor_handin_days": 2,  # TLK-5.3.4: "by a set date"
+            "defect_notes_via_supervisor": True,  # TLK-5.6.2
+            "contact_time_tolerance_minutes": 30,  # TLK-5.3.1: at the set time
             "dispute_window_days": 5,
             "document_code": "IN.QCC.TELK.W-10",
             "document_title": "Instruksi Kerja CC Telkom Mystery Shopping",

@@ -295,6 +295,34 @@ class Program(models.Model):
         default=False,
         help_text=_("TLK-5.3.4: team leaders hand their MS forms to the service supervisor."),
     )
+    supervisor_handin_days = models.PositiveSmallIntegerField(
+        _("hand-in to the supervisor (working days)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "TLK-5.3.4: a form filled by a team leader or supervisor is handed in this "
+            "many working days after the shop's day; the supervisor is reminded of forms "
+            "waiting past it, and they are flagged overdue."
+        ),
+    )
+    defect_notes_via_supervisor = models.BooleanField(
+        _("nonconformity notes go through the supervisor"),
+        default=False,
+        help_text=_(
+            "TLK-5.6.2: the QC analyst's notes on a nonconformity go to the service "
+            "supervisor, who passes them on to the team leader; each step is timed."
+        ),
+    )
+    contact_time_tolerance_minutes = models.PositiveSmallIntegerField(
+        _("contact time tolerance (minutes)"),
+        default=30,
+        validators=[MaxValueValidator(720)],
+        help_text=_(
+            "TLK-5.3.1: a contact that starts more than this many minutes outside its "
+            "planned day and slot needs a reason from the shopper; the reviewer sees it "
+            "and the monthly figures count it."
+        ),
+    )
     dispute_window_days = models.PositiveSmallIntegerField(
         _("dispute window (days)"),
         default=5,
@@ -309,6 +337,15 @@ class Program(models.Model):
         help_text=_("Team leaders acknowledge a defect within this many working days."),
     )
 
+    case_calibration_days = models.PositiveSmallIntegerField(
+        _("high-impact case evaluated within (working days)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "PGD-4.8: a calibration that evaluates a high-impact customer case is due "
+            "this many working days after the case is logged."
+        ),
+    )
     calibration_due_day = models.PositiveSmallIntegerField(
         _("calibration held by day of month"),
         default=25,

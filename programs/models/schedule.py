@@ -157,6 +157,14 @@ class Channel(models.Model):
         verbose_name=_("part of"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    evidence_required = models.BooleanField(
+        _("evidence required at submit"),
+        default=True,
+        help_text=_(
+            "A shop on this channel cannot be submitted without at least one evidence "
+            "file (a recording or a screenshot)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("channel")
