@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "django_tables2",
     "django_filters",
     "simple_history",
     "axes",
@@ -211,7 +210,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "mysteryshop.storage.StaticFilesStorage"  # WhiteNoise's, hashed and compressed
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -333,7 +332,6 @@ CELERY_BEAT_SCHEDULE = {
 # --- Forms and UI -----------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 # --- Security ---------------------------------------------------------------
 # Strict CSP: scripts only from us or with the per-request nonce; no inline
