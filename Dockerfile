@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/app/media \
-    GUNICORN_WORKERS=3
+    GUNICORN_WORKERS=3 \
+    GUNICORN_THREADS=4
 
 # WeasyPrint's native libraries and a font; gettext for compilemessages.
 RUN apt-get update \
@@ -47,6 +48,8 @@ USER app
 
 EXPOSE 8000
 
-# Shell form through sh -c so GUNICORN_WORKERS is read at start; exec keeps
-# gunicorn as PID 1 so it receives SIGTERM and shuts down gracefully.
-CMD ["sh", "-c", "exec gunicorn mysteryshop.wsgi:application --bind 0.0.0.0:8000 --workers \"${GUNICORN_WORKERS:-3}\" --access-logfile - --error-logfile - --worker-tmp-dir /dev/shm"]
+# Shell form through sh -c so the GUNICORN_* sizes are read at start; exec keeps
+# gunicorn as PID 1 so it receives SIGTERM and shuts down gracefully. gthread:
+# GUNICORN_WORKERS processes (2 x CPU cores + 1, divided among web replicas) of
+# GUNICORN_THREADS threads each; a process is replaced after ~1000 requests.
+CMD ["sh", "-c", "exec gunicorn mysteryshop.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread --workers \"${GUNICORN_WORKERS:-3}\" --threads \"${GUNICORN_THREADS:-4}\" --max-requests 1000 --max-requests-jitter 100 --access-logfile - --error-logfile - --worker-tmp-dir /dev/shm"]
