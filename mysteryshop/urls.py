@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("p/<str:code>/", include("reporting.urls")),
     path("p/<str:code>/", include("retention.urls")),
+    path("", include("api.urls")),  # /api/v1/, /api/docs, p/<code>/api-tokens/
 ]
 
 if settings.DEBUG:
