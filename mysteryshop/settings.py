@@ -6,6 +6,7 @@ e-mail written to files). Production sets DJANGO_ENV=production and the
 variables documented in .env.example; `manage.py check --deploy` is then clean.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -183,6 +184,23 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# The client's address (mysteryshop.clientip): X-Forwarded-For is believed only
+# from TRUSTED_PROXIES (addresses or networks of the reverse proxies, e.g.
+# "127.0.0.1,172.16.0.0/12" for nginx on the docker host), reading the
+# TRUSTED_PROXY_COUNT right-most entries our proxies appended. Empty: the socket
+# address, and no header is ever believed.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+for _entry in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_entry!r} is not an address or network (e.g. 10.0.0.0/8)."
+        ) from None
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 1 or more (proxies in front).")
+AXES_CLIENT_IP_CALLABLE = "mysteryshop.clientip.client_ip"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Password-reset mails: at most this many per address and per client address an
 # hour (programs.services.accounts); the page answers the same when throttled.
