@@ -11,10 +11,15 @@ years, counted from the record's own date (see `retention.services`).
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import CharField, DateField, F, Q, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from followup.models.calibration import CalibrationCase
 from programs.models import DocumentRevision, Program, RecordType
+from programs.months import add_months
 from retention import services as retention
+from retention.models import LegalHold
 
 FORMS = [  # (the program's field with the code, what the form is, its records)
     ("form_code_report", _("MS recap and report"), RecordType.MONTHLY_REPORT),
@@ -118,3 +123,181 @@ def documented_information(*, program: Program) -> DocumentList:
             )
         )
     return DocumentList(instruction, forms, list_years)
+
+
+# --- Any record of the program, due or not: to hold it ------------------------------
+
+# Per record type: the field that dates the month it is about (a month field, or
+# a day whose month counts), the path to its shop and the paths to its agent.
+_SEARCH = {
+    RecordType.MONTHLY_REPORT: ("month", None, ()),
+    RecordType.CONTACT_DATA: ("month", None, ()),
+    RecordType.SAMPLE_PLAN: ("month", None, ()),
+    RecordType.MS_FORM: ("planned_shop__date", "", ("agent",)),
+    RecordType.EXECUTION_RECORD: ("shop__planned_shop__date", "shop__", ("shop__agent",)),
+    RecordType.FOLLOW_UP: ("shop__planned_shop__date", "shop__", ("agent", "shop__agent")),
+    RecordType.CALIBRATION: ("held_on", "related_shop__", ("related_shop__agent",)),
+}
+
+
+@dataclass(frozen=True)
+class FoundRecord:
+    """One record of the program, with its retention and its hold."""
+
+    record_type: str
+    object_id: int
+    description: str
+    record_date: date
+    clock: str
+    years: int | None
+    hold: LegalHold | None  # on the record itself
+    held_above: str  # a record above it on hold, which keeps it ("" if none)
+
+    @property
+    def record_type_label(self) -> str:
+        return RecordType(self.record_type).label
+
+    @property
+    def due_on(self) -> date | None:
+        """The first day it is past its retention (None: its type is kept)."""
+        return None if self.years is None else retention.due_on(self.record_date, self.years)
+
+    @property
+    def key(self) -> str:
+        return f"{self.record_type}-{self.object_id}"
+
+
+def _matching(
+    program: Program,
+    record_type: str,
+    *,
+    month: date | None,
+    shop: int | None,
+    agent: str,
+):
+    """The ids of the program's records of `record_type` that match, or None
+    when the type cannot match (a shop or an agent asked of a report)."""
+    month_field, shop_path, agent_paths = _SEARCH[record_type]
+    kind = retention.RECORDS[record_type]
+    qs = kind.records(program)
+    if month is not None:
+        qs = qs.filter(
+            **{f"{month_field}__gte": month, f"{month_field}__lt": add_months(month, 1)}
+        )
+    if shop is not None:
+        if shop_path is None:
+            return None
+        by_shop = Q(**{f"{shop_path}planned_shop__number": shop}) | Q(
+            **{f"{shop_path}pk" if shop_path else "pk": shop}
+        )
+        if record_type == RecordType.CALIBRATION:  # or one of the cases it reviewed
+            by_shop |= Q(
+                pk__in=CalibrationCase.objects.filter(
+                    Q(shop__planned_shop__number=shop) | Q(shop_id=shop)
+                ).values("session_id")
+            )
+        qs = qs.filter(by_shop)
+    if agent:
+        if not agent_paths:
+            return None
+        by_agent = Q()
+        for path in agent_paths:
+            by_agent |= Q(**{f"{path}__employee_id__iexact": agent}) | Q(
+                **{f"{path}__name__icontains": agent}
+            )
+        qs = qs.filter(by_agent)
+    return (
+        qs.order_by()
+        .annotate(
+            _rtype=Value(record_type, output_field=CharField()),
+            _rid=F("pk"),
+            _rday=Cast(F(month_field), DateField()),
+        )
+        .values_list("_rtype", "_rid", "_rday")
+    )
+
+
+def record_ids(
+    *,
+    program: Program,
+    record_type: str = "",
+    month: date | None = None,
+    shop: int | None = None,
+    agent: str = "",
+):
+    """A narrow query of (type, id, month day) of every matching record of the
+    program, newest first: to page on. Empty criteria match everything."""
+    types = [record_type] if record_type else list(retention.PURGE_ORDER)
+    parts = [
+        qs
+        for t in types
+        if (qs := _matching(program, t, month=month, shop=shop, agent=agent)) is not None
+    ]
+    if not parts:
+        return LegalHold.objects.none().values_list("record_type", "object_id", "object_id")
+    first, *rest = parts
+    found = first.union(*rest, all=True) if rest else first
+    return found.order_by("-_rday", "_rtype", "-_rid")
+
+
+def found_records(*, program: Program, ids: list[tuple[str, int, date]]) -> list[FoundRecord]:
+    """The page's records with what the page shows: one query per record type
+    on the page, and one for their holds and those of the records above them."""
+    zone = program.zone
+    years = {r.record_type: r.years for r in program.retention_rules.all()}
+    wanted: dict[str, list[int]] = {}
+    for record_type, pk, _day in ids:
+        wanted.setdefault(record_type, []).append(pk)
+    records = {}
+    for record_type, pks in wanted.items():
+        kind = retention.RECORDS[record_type]
+        qs = kind.records(program).filter(pk__in=pks)
+        qs = qs.annotate(
+            **{f"_anc_{i}": F(lookup) for i, (_t, lookup) in enumerate(kind.ancestors)}
+        )
+        for record in qs:
+            ancestors = [
+                (t, getattr(record, f"_anc_{i}"))
+                for i, (t, _lookup) in enumerate(kind.ancestors)
+                if getattr(record, f"_anc_{i}", None) is not None
+            ]
+            records[(record_type, record.pk)] = (record, ancestors)
+    keys = set(records) | {a for _r, ancestors in records.values() for a in ancestors}
+    holds: dict[tuple[str, int], LegalHold] = {}
+    if keys:
+        match = Q()
+        for record_type, pk in keys:
+            match |= Q(record_type=record_type, object_id=pk)
+        holds = {
+            (h.record_type, h.object_id): h
+            for h in LegalHold.objects.filter(match, program=program).select_related("created_by")
+        }
+    found = []
+    for record_type, pk, _day in ids:
+        if (record_type, pk) not in records:
+            continue  # gone since the ids were read
+        record, ancestors = records[(record_type, pk)]
+        kind = retention.RECORDS[record_type]
+        day, clock = kind.date_of(record, zone)
+        above = next((a for a in ancestors if a in holds), None)
+        found.append(
+            FoundRecord(
+                record_type,
+                pk,
+                kind.describe(record)[:300],
+                day,
+                clock,
+                years.get(record_type),
+                holds.get((record_type, pk)),
+                retention.ref(*above) if above else "",
+            )
+        )
+    return found
+
+
+def found_record(*, program: Program, record_type: str, object_id: int) -> FoundRecord | None:
+    """One record of the program (None: no such record, or a type not purged)."""
+    if record_type not in retention.RECORDS:
+        return None
+    rows = found_records(program=program, ids=[(record_type, object_id, None)])
+    return rows[0] if rows else None

@@ -1,15 +1,19 @@
 """The program's Retention page (PGD-6, TLK-6): its rules, what the next purge
-deletes and what falls due in the next 90 days, the legal holds with their
-history, and the purge log. The manager places and releases holds; the QC
-analyst, the records' keeper, reads it."""
+deletes and what falls due in the next 90 days, a search for any record, the
+legal holds with their history, and the purge log. The manager places and
+releases holds on a record's own page (one small form, not one per row); the
+QC analyst, the records' keeper, reads it."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -18,149 +22,73 @@ from mysteryshop.history import entries_of
 from programs.access import get_program_for
 from programs.models import RecordType, Role
 from retention import services as retention
+from retention.forms import HoldForm, RecordSearchForm, ReleaseForm
 from retention.models import LegalHold, PurgeLog
-from retention.selectors import documented_information
+from retention.selectors import documented_information, found_record, found_records, record_ids
 
 READERS: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST})
 HOLDERS: frozenset[str] = frozenset({Role.MANAGER})
 PAGE_SIZE = 20
+RECORDS_PAGE_SIZE = 25  # rows of each list of records (due now, due later, found)
 
 
-class HoldForm(forms.Form):
-    """Place a legal hold on one listed record."""
-
-    action = forms.CharField(widget=forms.HiddenInput, initial="hold")
-    record_type = forms.ChoiceField(choices=RecordType.choices, widget=forms.HiddenInput)
-    object_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=gettext_lazy("Why must it be kept?"),
-        max_length=300,
-        help_text=gettext_lazy("E.g. an ISO audit finding, a customer complaint, a dispute."),
-    )
-
-
-class ReleaseForm(forms.Form):
-    """Release one legal hold."""
-
-    action = forms.CharField(widget=forms.HiddenInput, initial="release")
-    hold = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    reason = forms.CharField(label=gettext_lazy("Why may it go now?"), max_length=300)
-
-
-def _hold_form(row, bound: HoldForm | None) -> HoldForm:
-    """The row's form: the one posted if it was for this row (errors and typed
-    text), else an empty one. Ids are unique per row."""
-    item = row.item
-    data = bound.data if bound is not None else {}
-    if data.get("record_type") == item.record_type and data.get("object_id") == str(
-        item.object_id
-    ):
-        return bound
-    return HoldForm(
-        initial={"record_type": item.record_type, "object_id": item.object_id},
-        auto_id=f"id_hold_{row.key}_%s",
-    )
-
-
-def _release_form(hold: LegalHold, bound: ReleaseForm | None) -> ReleaseForm:
-    if bound is not None and bound.data.get("hold") == str(hold.pk):
-        return bound
-    return ReleaseForm(initial={"hold": hold.pk}, auto_id=f"id_release_{hold.pk}_%s")
-
-
-def _post(request, program) -> tuple[HoldForm | None, ReleaseForm | None, bool]:
-    """Place or release a hold. Returns the bound form (to show its errors) and
-    whether it succeeded."""
-    if request.POST.get("action") == "release":
-        form = ReleaseForm(request.POST, auto_id=f"id_release_{request.POST.get('hold')}_%s")
-        if not form.is_valid():
-            if form.has_error("hold"):
-                messages.error(request, _("Choose a hold of the list to release."))
-            return None, form, False
-        try:
-            released = retention.release_hold(
-                program=program,
-                hold_id=form.cleaned_data["hold"],
-                reason=form.cleaned_data["reason"],
-                user=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(request, form, exc)
-            return None, form, False
-        if released:
-            messages.success(request, _("The hold is released."))
-        else:
-            messages.info(request, _("This hold was released already."))
-        return None, form, True
-    key = f"{request.POST.get('record_type')}-{request.POST.get('object_id')}"
-    form = HoldForm(request.POST, auto_id=f"id_hold_{key}_%s")
-    if not form.is_valid():
-        if form.has_error("record_type") or form.has_error("object_id"):
-            messages.error(request, _("Choose a record of the list to hold."))
-        return form, None, False
-    try:
-        hold = retention.place_hold(
-            program=program,
-            record_type=form.cleaned_data["record_type"],
-            object_id=form.cleaned_data["object_id"],
-            reason=form.cleaned_data["reason"],
-            user=request.user,
-        )
-    except ValidationError as exc:
-        _add_errors(request, form, exc)
-        return form, None, False
-    messages.success(
-        request,
-        _("%(record)s is on hold: the purge keeps it.")
-        % {"record": hold.description or f"#{hold.object_id}"},
-    )
-    return form, None, True
-
-
-def _add_errors(request, form: forms.Form, exc: ValidationError) -> None:
-    """A field's error next to it; any other at the top of the page (the record
-    it was about may no longer be listed)."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages_ in errors.items():
-        for error in messages_:
-            if field in form.fields:
-                form.add_error(field, error)
-            else:
-                messages.error(request, error)
+def _holds_of(program, items) -> dict[tuple[str, int], LegalHold]:
+    """The holds on the listed records (one query, only the page's rows)."""
+    match = Q()
+    for item in items:
+        match |= Q(record_type=item.record_type, object_id=item.object_id)
+    if not items:
+        return {}
+    return {
+        (h.record_type, h.object_id): h for h in LegalHold.objects.filter(match, program=program)
+    }
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET"])
 def retention_page(request, code):
-    """The page; a POST places or releases a hold (the manager only)."""
+    """The page: rules, what the next purge deletes and what falls due, a
+    search for any record to hold, the holds, their history and the purge log.
+    Every list is paged; each row links to the record's own page, where the
+    manager places or releases its hold."""
     program = get_program_for(request.user, code, roles=READERS)
     can_hold = bool(program.user_roles & HOLDERS)
-    hold_form = release_form = None
-    if request.method == "POST":
-        if not can_hold:
-            raise PermissionDenied
-        hold_form, release_form, done = _post(request, program)
-        if done:
-            return redirect(reverse("retention", args=[program.code]))
 
     schedule = retention.retention_schedule(program=program)
-    holds = list(
+    due_now = Paginator(schedule.at_next_purge, RECORDS_PAGE_SIZE).get_page(
+        request.GET.get("due_page")
+    )
+    later = Paginator(schedule.later, RECORDS_PAGE_SIZE).get_page(request.GET.get("later_page"))
+    hold_of = _holds_of(program, [row.item for row in (*due_now, *later)])
+
+    def rows(page):
+        return [
+            {"row": row, "hold": hold_of.get((row.item.record_type, row.item.object_id))}
+            for row in page
+        ]
+
+    search = RecordSearchForm(request.GET if "find" in request.GET else None)
+    found = found_page = None
+    if search.is_bound and search.is_valid():
+        criteria = search.cleaned_data
+        found_page = Paginator(
+            record_ids(
+                program=program,
+                record_type=criteria["record_type"],
+                month=criteria["month"],
+                shop=criteria["shop"],
+                agent=criteria["agent"],
+            ),
+            RECORDS_PAGE_SIZE,
+        ).get_page(request.GET.get("found_page"))
+        found = found_records(program=program, ids=list(found_page))
+
+    holds = Paginator(
         LegalHold.objects.filter(program=program)
         .select_related("created_by")
-        .order_by("-created_at", "-pk")
-    )
-    hold_of = {(h.record_type, h.object_id): h for h in holds}
-    rows = {
-        name: [
-            {
-                "row": row,
-                "hold": hold_of.get((row.item.record_type, row.item.object_id)),
-                "form": _hold_form(row, hold_form) if can_hold else None,
-            }
-            for row in getattr(schedule, name)
-        ]
-        for name in ("at_next_purge", "later")
-    }
+        .order_by("-created_at", "-pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("holds_page"))
     history = Paginator(
         LegalHold.history.filter(program_id=program.pk)
         .select_related("history_user")
@@ -181,19 +109,99 @@ def retention_page(request, code):
             "can_hold": can_hold,
             "schedule": schedule,
             "rules": [{"rule": r, "purged": r.record_type in retention.RECORDS} for r in rules],
-            "at_next_purge": rows["at_next_purge"],
-            "later": rows["later"],
+            "at_next_purge": rows(due_now),
+            "at_next_purge_count": len(schedule.at_next_purge),
+            "due_pager": _pager(request, due_now, "due_page", "due-now"),
+            "later": rows(later),
+            "later_pager": _pager(request, later, "later_page", "due-later"),
             "kept_at_next_purge": sum(1 for r in schedule.at_next_purge if r.item.kept_because),
-            "holds": [
-                {"hold": h, "form": _release_form(h, release_form) if can_hold else None}
-                for h in holds
-            ],
+            "search": search,
+            "found": found,
+            "found_pager": found_page and _pager(request, found_page, "found_page", "find"),
+            "back": request.get_full_path(),
+            "holds": holds,
+            "holds_pager": _pager(request, holds, "holds_page", "holds"),
             "history": _pager(request, history, "history_page", "hold-history"),
             "history_rows": entries_of(list(history), kind_labels=HOLD_KINDS),
             "log": log,
             "log_pager": _pager(request, log, "log_page", "purge-log"),
             "documents": documented_information(program=program),
         },
+    )
+
+
+def _back(request, program) -> str:
+    """Where to go after a hold or release: the Retention page the manager came
+    from (its search and pages kept), never another site."""
+    page = reverse("retention", args=[program.code])
+    back = request.POST.get("back") or request.GET.get("back") or ""
+    if back.startswith(page) and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return back
+    return page
+
+
+def _add_errors(request, form: forms.Form, exc: ValidationError) -> None:
+    """A field's error next to it; any other at the top of the page."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages_ in errors.items():
+        for error in messages_:
+            if field in form.fields:
+                form.add_error(field, error)
+            else:
+                messages.error(request, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def retention_record(request, code, record_type, object_id):
+    """One record of the program, due or not: the manager places a legal hold
+    on it, or releases the one it has, with a reason."""
+    program = get_program_for(request.user, code, roles=HOLDERS)
+    record = found_record(program=program, record_type=record_type, object_id=object_id)
+    back = _back(request, program)
+    if record is None:
+        if request.method == "POST" and record_type in retention.RECORDS:
+            # Purged or deleted since the manager opened its page.
+            messages.error(request, _("This record is no longer there."))
+            return redirect(back)
+        raise Http404
+    # What the manager's page showed: a second click on "Release" must not
+    # place a hold, nor a second "Hold it" release one.
+    action = request.POST.get("action") or ("release" if record.hold else "hold")
+    form_class = ReleaseForm if action == "release" else HoldForm
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            if action == "release":
+                released = record.hold is not None and retention.release_hold(
+                    program=program, hold_id=record.hold.pk, reason=reason, user=request.user
+                )
+                if released:
+                    messages.success(request, _("The hold is released."))
+                else:
+                    messages.info(request, _("This hold was released already."))
+            else:
+                hold = retention.place_hold(
+                    program=program,
+                    record_type=record_type,
+                    object_id=object_id,
+                    reason=reason,
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    _("%(record)s is on hold: the purge keeps it.")
+                    % {"record": hold.description or f"#{hold.object_id}"},
+                )
+        except ValidationError as exc:
+            _add_errors(request, form, exc)
+        else:
+            return redirect(back)
+    return render(
+        request,
+        "retention/record.html",
+        {"program": program, "record": record, "form": form, "action": action, "back": back},
     )
 
 

@@ -161,6 +161,16 @@ class Objects:
         return [w.program.code, *(getattr(w, name).pk for name in self.names)]
 
 
+@dataclass(frozen=True)
+class OnRecord(Objects):
+    """URL args of a record's retention page: the code, a record type, the pk."""
+
+    record_type: str = ""
+
+    def __call__(self, w) -> list:
+        return [w.program.code, self.record_type, getattr(w, self.names[0]).pk]
+
+
 def on(*names: str) -> Objects:
     return Objects(names)
 
@@ -509,9 +519,14 @@ TABLE: dict[str, Entry] = {
     ),
     # (end of audit pack)
     # --- reporting: retention (PGD-6, TLK-6) ------------------------------------------------
-    # The analyst reads it; only the manager places or releases a hold (an empty
-    # POST comes back with the form's error).
-    "retention": Entry(program_page(ANALYST_AND_MANAGER), post=program_page(MANAGER_ONLY, 200)),
+    # The analyst reads it (and searches it); only the manager places or releases
+    # a hold, on the record's own page (an empty POST comes back with the form's error).
+    "retention": Entry(program_page(ANALYST_AND_MANAGER)),
+    "retention_record": Entry(
+        program_page(MANAGER_ONLY),
+        args=OnRecord(("final",), "ms_form"),
+        post=program_page(MANAGER_ONLY, 200),
+    ),
 }
 
 
