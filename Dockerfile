@@ -52,4 +52,5 @@ EXPOSE 8000
 # gunicorn as PID 1 so it receives SIGTERM and shuts down gracefully. gthread:
 # GUNICORN_WORKERS processes (2 x CPU cores + 1, divided among web replicas) of
 # GUNICORN_THREADS threads each; a process is replaced after ~1000 requests.
-CMD ["sh", "-c", "exec gunicorn mysteryshop.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread --workers \"${GUNICORN_WORKERS:-3}\" --threads \"${GUNICORN_THREADS:-4}\" --max-requests 1000 --max-requests-jitter 100 --access-logfile - --error-logfile - --worker-tmp-dir /dev/shm"]
+# The processes add up their /metrics figures in an empty tmpfs folder.
+CMD ["sh", "-c", "export PROMETHEUS_MULTIPROC_DIR=/dev/shm/metrics && rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec gunicorn mysteryshop.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread --workers \"${GUNICORN_WORKERS:-3}\" --threads \"${GUNICORN_THREADS:-4}\" --max-requests 1000 --max-requests-jitter 100 --access-logfile - --error-logfile - --worker-tmp-dir /dev/shm"]

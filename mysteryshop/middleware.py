@@ -7,7 +7,29 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import translation
 
+from mysteryshop import logs
+
 logger = logging.getLogger(__name__)
+
+
+class RequestIdMiddleware:
+    """Every request gets an id: the proxy's X-Request-ID when it is a valid one,
+    else a new one. It is on every log line of the request (mysteryshop.logs),
+    in the response's X-Request-ID header and on the 500 page, so a user's
+    report, the proxy's access log and the app's logs point at the same request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = logs.request_id_from(request.headers.get("X-Request-ID"))
+        # Not reset on the way out: Django logs a 4xx/5xx after the middleware
+        # has returned; logs clears it when the request is finished.
+        logs.request_id.set(request.request_id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
 
 
 class UserLanguageMiddleware:

@@ -107,7 +107,9 @@ def test_the_web_health_script_reads_the_status():
 def test_gunicorn_runs_gthread_workers_with_a_valid_configuration():
     cmd = json.loads(dict(dockerfile())["CMD"])
     assert cmd[:2] == ["sh", "-c"]
-    line = cmd[2].removeprefix("exec ")
+    steps = [step.strip() for step in cmd[2].split("&&")]
+    assert steps[0].startswith("export PROMETHEUS_MULTIPROC_DIR=")  # /metrics adds processes up
+    line = steps[-1].removeprefix("exec ")
     assert "--worker-class gthread" in line and "--threads" in line
     env = image_env()
     assert env["GUNICORN_WORKERS"] and env["GUNICORN_THREADS"]
