@@ -9,9 +9,10 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self):
-        from followup import receivers, retests
+        from followup import readers, receivers, retests
         from sampling.services import RETEST_PROVIDERS
 
         receivers.connect()
+        readers.connect()
         if retests.retest_requests_for not in RETEST_PROVIDERS:
             RETEST_PROVIDERS.append(retests.retest_requests_for)

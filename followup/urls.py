@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from followup.views import calibration, defects
+from followup.views import calibration, cases, defects
 
 urlpatterns = [
     # Defects routed to team leaders and their follow-up items (PGD-4.7, TLK-5.6).
@@ -12,6 +12,9 @@ urlpatterns = [
         defects.defect_acknowledge,
         name="defect_acknowledge",
     ),
+    # TLK-5.6.2: the supervisor passes nonconformity notes on to the team leader.
+    path("followup/defects/to-pass-on/", defects.pass_on_inbox, name="defect_pass_on_inbox"),
+    path("followup/defects/<int:pk>/pass-on/", defects.defect_pass_on, name="defect_pass_on"),
     path("followup/items/", defects.follow_up_list, name="follow_up_list"),
     path("followup/items/<int:pk>/log/", defects.follow_up_log, name="follow_up_log"),
     path(
@@ -19,6 +22,10 @@ urlpatterns = [
         defects.nonconformity_recap,
         name="nonconformity_recap",
     ),
+    # High-impact customer cases (PGD-4.8, PGD-5.5.1).
+    path("followup/cases/", cases.case_list, name="case_list"),
+    path("followup/cases/new/", cases.case_new, name="case_new"),
+    path("followup/cases/<int:pk>/", cases.case_detail, name="case_detail"),
     # Calibration sessions (PGD-4.8).
     path("followup/calibration/", calibration.calibration_list, name="calibration_list"),
     path("followup/calibration/new/", calibration.calibration_new, name="calibration_new"),

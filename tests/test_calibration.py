@@ -214,7 +214,7 @@ def test_a_high_impact_session_names_its_shop(world):
             kind=SessionKind.HIGH_IMPACT,
             invitees=[world.analyst],
         )
-    assert "related_shop" in exc.value.message_dict
+    assert "customer_cases" in exc.value.message_dict
 
 
 # --- Sessions, attendance, minutes ----------------------------------------------------------

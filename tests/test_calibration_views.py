@@ -134,7 +134,7 @@ def test_plan_a_session_and_bad_input_keeps_what_was_typed(client, world, member
     body = response.content.decode()
     assert response.status_code == 200
     assert "This field is required." in body
-    assert "Choose the high-impact shop this session is about." in body
+    assert "Choose the customer case (or the high-impact shop) this session is about." in body
     assert "Bahas kasus komplain viral" in body
     assert CalibrationSession.objects.count() == 1
     response = client.post(

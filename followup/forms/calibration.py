@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from followup.models import (
     CalibrationAction,
     CalibrationSession,
+    CaseStatus,
+    CustomerCase,
     Defect,
     DefectStatus,
     ReviewedDefect,
@@ -45,8 +47,16 @@ def _shop_label(shop: Shop) -> str:
     return f"#{shop.planned_shop.number} · {shop.planned_shop.date:%Y-%m-%d} · {agent}"
 
 
+def case_label(case: CustomerCase) -> str:
+    """A customer case as a choice: when, source, whom it concerns, due date."""
+    return f"{case.occurred_at:%Y-%m-%d} · {case.get_source_display()} · {case.concerns} · " + str(
+        _("due %(day)s") % {"day": f"{case.calibration_due_on:%Y-%m-%d}"}
+    )
+
+
 class SessionForm(forms.ModelForm):
-    """Plan a session: date, title, kind, invitees, optional high-impact shop."""
+    """Plan a session: date, title, kind, invitees, the customer cases it
+    evaluates, optional high-impact shop."""
 
     invitees = forms.ModelMultipleChoiceField(
         label=_("Invite"),
@@ -57,10 +67,11 @@ class SessionForm(forms.ModelForm):
 
     class Meta:
         model = CalibrationSession
-        fields = ["held_on", "title", "kind", "related_shop", "agenda"]
+        fields = ["held_on", "title", "kind", "customer_cases", "related_shop", "agenda"]
         widgets = {
             "held_on": DateInput(),
             "agenda": forms.Textarea(attrs={"rows": 3}),
+            "customer_cases": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, program: Program, **kwargs):
@@ -75,11 +86,26 @@ class SessionForm(forms.ModelForm):
         )
         shop.label_from_instance = _shop_label
         shop.empty_label = _("None")
+        cases = self.fields["customer_cases"]
+        cases.queryset = (
+            CustomerCase.objects.filter(program=program, status=CaseStatus.OPEN)
+            .select_related("agent", "team")
+            .order_by("calibration_due_on", "pk")
+        )
+        cases.label_from_instance = case_label
+        cases.help_text = _("Open cases only; holding the session closes the ones ticked.")
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("kind") == SessionKind.HIGH_IMPACT and not cleaned.get("related_shop"):
-            self.add_error("related_shop", _("Choose the high-impact shop this session is about."))
+        if (
+            cleaned.get("kind") == SessionKind.HIGH_IMPACT
+            and not cleaned.get("related_shop")
+            and not cleaned.get("customer_cases")
+        ):
+            self.add_error(
+                "customer_cases",
+                _("Choose the customer case (or the high-impact shop) this session is about."),
+            )
         return cleaned
 
 

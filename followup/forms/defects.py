@@ -15,6 +15,15 @@ class AcknowledgeForm(forms.Form):
     )
 
 
+class PassOnForm(forms.Form):
+    note = forms.CharField(
+        label=_("Your note to the team leader (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+
 class SessionForm(forms.Form):
     held_on = forms.DateField(label=_("Held on"), widget=DateInput())
     session_type = forms.ChoiceField(

@@ -1,4 +1,5 @@
-"""The follow-up models: defects and their follow-up items, and calibration."""
+"""The follow-up models: defects and their follow-up items, calibration, and
+high-impact customer cases."""
 
 from followup.models.calibration import (
     ActionStatus,
@@ -14,6 +15,7 @@ from followup.models.calibration import (
     SessionKind,
     SessionStatus,
 )
+from followup.models.cases import CaseSource, CaseStatus, CustomerCase
 from followup.models.defects import Defect, DefectStatus, FollowUp, FollowUpStatus
 
 __all__ = [
@@ -24,6 +26,9 @@ __all__ = [
     "CalibrationItem",
     "CalibrationRating",
     "CalibrationSession",
+    "CaseSource",
+    "CaseStatus",
+    "CustomerCase",
     "Defect",
     "DefectStatus",
     "FollowUp",

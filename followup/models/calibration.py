@@ -70,6 +70,13 @@ class CalibrationSession(models.Model):
         verbose_name=_("high-impact case"),
         help_text=_("The shop whose high-impact case this session evaluates."),
     )
+    customer_cases = models.ManyToManyField(
+        "followup.CustomerCase",
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("high-impact customer cases"),
+        help_text=_("The customer cases this session evaluates; holding it closes them."),
+    )
     agenda = models.TextField(_("agenda"), blank=True)
     discussion = models.TextField(_("discussion"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)

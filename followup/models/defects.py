@@ -13,6 +13,8 @@ from scoring.models import Shop
 
 
 class DefectStatus(models.TextChoices):
+    # TLK-5.6.2, when the program sends nonconformity notes through the supervisor.
+    WITH_SUPERVISOR = "with_supervisor", _("Waiting for the supervisor")
     OPEN = "open", _("Waiting for the team leader")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     WITHDRAWN = "withdrawn", _("Withdrawn (corrected score)")
@@ -55,13 +57,40 @@ class Defect(models.Model):
         related_name="defects",
         verbose_name=_("team leader"),
     )
+    # TLK-5.6.2: with `program.defect_notes_via_supervisor`, the notes go to the
+    # service supervisor of the agent's team first, who passes them on.
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="defects_to_pass_on",
+        verbose_name=_("supervisor"),
+    )
+    sent_to_supervisor_at = models.DateTimeField(
+        _("sent to the supervisor"), null=True, blank=True
+    )
+    supervisor_due_on = models.DateField(_("pass on by"), null=True, blank=True)
+    passed_on_at = models.DateTimeField(_("passed on"), null=True, blank=True)
+    passed_on_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("passed on by"),
+    )
+    supervisor_note = models.TextField(_("supervisor's note"), blank=True)
     nonconformity = models.TextField(_("nonconformity"))
     correct_solution = models.TextField(_("correct solution"))
     critical_type = models.CharField(_("critical error"), max_length=5, blank=True)
     status = models.CharField(
         _("status"), max_length=15, choices=DefectStatus.choices, default=DefectStatus.OPEN
     )
-    due_on = models.DateField(_("acknowledge by"))
+    due_on = models.DateField(
+        _("acknowledge by"),
+        help_text=_("Through the supervisor, counted from the day the notes are passed on."),
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -86,6 +115,7 @@ class Defect(models.Model):
         indexes = [
             models.Index(fields=["team_leader", "status"], name="defect_inbox_idx"),
             models.Index(fields=["program", "created_at"], name="defect_program_idx"),
+            models.Index(fields=["supervisor", "status"], name="defect_supervisor_idx"),
         ]
 
     def __str__(self):

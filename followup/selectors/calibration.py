@@ -18,6 +18,8 @@ from followup.models import (
     CalibrationItem,
     CalibrationRating,
     CalibrationSession,
+    CaseStatus,
+    CustomerCase,
     ReviewedDefect,
     RootCause,
     SessionStatus,
@@ -62,6 +64,23 @@ def open_items(program: Program) -> list[CalibrationItem]:
             )
         )
         .order_by("created_at", "pk")
+    )
+
+
+def open_cases(program: Program) -> list[CustomerCase]:
+    """High-impact customer cases still waiting for their calibration, the
+    soonest due first, each with the sessions planned about it."""
+    return list(
+        CustomerCase.objects.filter(program=program, status=CaseStatus.OPEN)
+        .select_related("agent", "team")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=CalibrationSession.objects.filter(status=SessionStatus.PLANNED),
+                to_attr="planned_sessions",
+            )
+        )
+        .order_by("calibration_due_on", "pk")
     )
 
 

@@ -24,18 +24,40 @@ def _scope(program: Program, user, roles: frozenset, *, leader: str, supervisor:
     return condition
 
 
+DEFECT_RELATED = (
+    "shop__planned_shop",
+    "parameter__section",
+    "agent",
+    "team",
+    "team_leader",
+    "acknowledged_by",
+    "supervisor",
+    "passed_on_by",
+)
+
+
 def defects_for(program: Program, user) -> QuerySet[Defect]:
-    scope = _scope(
-        program, user, program.user_roles, leader="team_leader", supervisor="team__supervisor"
-    )
-    return Defect.objects.filter(scope, program=program).select_related(
-        "shop__planned_shop",
-        "parameter__section",
-        "agent",
-        "team",
-        "team_leader",
-        "acknowledged_by",
-    )
+    """The defects `user` may see. A team leader sees theirs once the
+    supervisor has passed them on (TLK-5.6.2), not before."""
+    roles = program.user_roles
+    if roles & SEE_ALL:
+        scope = Q()
+    else:
+        scope = Q(pk__in=[])
+        if Role.TEAM_LEADER in roles:
+            scope |= Q(team_leader=user) & ~Q(status=DefectStatus.WITH_SUPERVISOR)
+        if Role.SUPERVISOR in roles:
+            scope |= Q(team__supervisor=user) | Q(supervisor=user)
+    return Defect.objects.filter(scope, program=program).select_related(*DEFECT_RELATED)
+
+
+def defects_to_pass_on(program: Program, user) -> QuerySet[Defect]:
+    """TLK-5.6.2: the notes waiting for `user` (a supervisor) to pass them on,
+    the soonest due first; every waiting one for a manager or QC analyst."""
+    waiting = Defect.objects.filter(program=program, status=DefectStatus.WITH_SUPERVISOR)
+    if not program.user_roles & {Role.MANAGER, Role.QC_ANALYST}:
+        waiting = waiting.filter(Q(supervisor=user) | Q(team__supervisor=user))
+    return waiting.select_related(*DEFECT_RELATED).order_by("supervisor_due_on", "pk")
 
 
 def follow_ups_for(program: Program, user) -> QuerySet[FollowUp]:

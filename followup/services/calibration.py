@@ -19,6 +19,8 @@ from followup.models import (
     CalibrationItem,
     CalibrationRating,
     CalibrationSession,
+    CaseStatus,
+    CustomerCase,
     Defect,
     DefectStatus,
     ReviewedDefect,
@@ -26,6 +28,7 @@ from followup.models import (
     SessionKind,
     SessionStatus,
 )
+from followup.services.cases import cases_close
 from programs.models import Membership, Program, Role, User
 from programs.selectors.scorecards import ms_form
 from scoring.models import Shop, ShopState
@@ -93,17 +96,26 @@ def session_create(
     invitees: Iterable[User],
     related_shop: Shop | None = None,
     agenda: str = "",
+    customer_cases: Iterable[CustomerCase] = (),
 ) -> CalibrationSession:
-    """Plan a calibration session and invite its attendees."""
+    """Plan a calibration session and invite its attendees; `customer_cases`
+    are the open high-impact cases it evaluates (closed when it is held)."""
     invitees = list(invitees)
+    customer_cases = list(customer_cases)
     if not invitees:
         raise ValidationError({"invitees": _("Invite at least one person.")})
     _check_members(program, invitees)
     if related_shop is not None and related_shop.program_id != program.pk:
         raise ValidationError({"related_shop": _("Choose a shop of this program.")})
-    if kind == SessionKind.HIGH_IMPACT and related_shop is None:
+    if any(c.program_id != program.pk or c.status != CaseStatus.OPEN for c in customer_cases):
+        raise ValidationError({"customer_cases": _("Choose open customer cases of this program.")})
+    if kind == SessionKind.HIGH_IMPACT and related_shop is None and not customer_cases:
         raise ValidationError(
-            {"related_shop": _("Choose the high-impact shop this session is about.")}
+            {
+                "customer_cases": _(
+                    "Choose the customer case (or the high-impact shop) this session is about."
+                )
+            }
         )
     session = CalibrationSession(
         program=program,
@@ -119,6 +131,8 @@ def session_create(
     Attendee.objects.bulk_create(
         Attendee(session=session, user=u, invited=True) for u in dict.fromkeys(invitees)
     )
+    if customer_cases:
+        session.customer_cases.set(customer_cases)
     return session
 
 
@@ -183,7 +197,8 @@ def minutes_save(
 @transaction.atomic
 def session_mark_held(*, session: CalibrationSession, user: User) -> CalibrationSession:
     """Close the session as held: it took place, attendance is known and the
-    minutes are written. Resolves the "calibration needed" item of its shop."""
+    minutes are written. Resolves the "calibration needed" item of its shop
+    and closes the customer cases it evaluates."""
     session = (
         CalibrationSession.objects.select_for_update().select_related("program").get(pk=session.pk)
     )
@@ -205,6 +220,7 @@ def session_mark_held(*, session: CalibrationSession, user: User) -> Calibration
         CalibrationItem.objects.filter(
             shop_id=session.related_shop_id, resolved_by_session=None
         ).update(resolved_by_session=session)
+    cases_close(session=session, now=session.held_marked_at)
     return session
 
 

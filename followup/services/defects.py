@@ -61,6 +61,24 @@ def new_defect(shop: Shop, answer, *, team, team_leader_id, critical_type: str, 
     )
 
 
+def via_supervisor(program, team: Team | None) -> bool:
+    """TLK-5.6.2: the notes go through the supervisor when the program says so
+    and the agent's team has one; a team without a supervisor gets them directly."""
+    return bool(program.defect_notes_via_supervisor and team is not None and team.supervisor_id)
+
+
+def send_to_supervisor(defect: Defect, team: Team, *, now, today: date) -> None:
+    """Route a new (or re-opened) defect to the team's supervisor first: they
+    pass it on within `defect_ack_days` working days; the team leader's own
+    deadline is set again when it is passed on (this one is provisional)."""
+    program = defect.program
+    defect.status = DefectStatus.WITH_SUPERVISOR
+    defect.supervisor_id = team.supervisor_id
+    defect.sent_to_supervisor_at = now
+    defect.supervisor_due_on = add_working_days(program, today, program.defect_ack_days)
+    defect.due_on = add_working_days(program, defect.supervisor_due_on, program.defect_ack_days)
+
+
 def new_follow_up(shop: Shop, rule: CoachingRule, *, team_leader_id, due_on) -> FollowUp:
     """The (unsaved) follow-up item a fired coaching rule asks of the team leader."""
     return FollowUp(
@@ -141,9 +159,13 @@ def shop_follow_up(*, shop: Shop) -> tuple[list[Defect], list[FollowUp]]:
                 critical_type=answer.parameter.critical_type,
                 due_on=due,
             )
+            if via_supervisor(program, team):
+                send_to_supervisor(defect, team, now=timezone.now(), today=today)
             defect.save()
         elif defect.status == DefectStatus.WITHDRAWN:
             defect.status = DefectStatus.OPEN
+            if defect.passed_on_at is None and via_supervisor(program, team):
+                send_to_supervisor(defect, team, now=timezone.now(), today=today)
             defect.nonconformity = answer.nonconformity
             defect.correct_solution = answer.correct_solution
             defect.save()
@@ -196,6 +218,43 @@ def defect_acknowledge(*, defect: Defect, user: User, comment: str) -> Defect:
     defect.acknowledged_at = timezone.now()
     defect.acknowledged_by = user
     defect.comment = comment.strip()
+    defect.save()
+    return defect
+
+
+def can_pass_on(user: User, defect: Defect) -> bool:
+    """The supervisor the notes were sent to, or the team's supervisor now."""
+    return user.pk == defect.supervisor_id or (
+        defect.team is not None and defect.team.supervisor_id == user.pk
+    )
+
+
+@transaction.atomic
+def defect_pass_on(*, defect: Defect, user: User, note: str = "", now=None) -> Defect:
+    """TLK-5.6.2: the service supervisor passes the QC analyst's notes (the
+    nonconformity and its correct solution) on to the team leader, optionally
+    with a note of their own. The team leader's acknowledgement deadline runs
+    from today."""
+    defect = (
+        Defect.objects.select_for_update(of=("self",))
+        .select_related("team", "program")
+        .get(pk=defect.pk)
+    )
+    if not can_pass_on(user, defect):
+        raise PermissionDenied
+    if defect.status != DefectStatus.WITH_SUPERVISOR:
+        raise ValidationError(_("This defect is not waiting to be passed on."))
+    if len(note) > 2000:
+        raise ValidationError({"note": _("Keep the note to 2000 characters.")})
+    now = now or timezone.now()
+    program = defect.program
+    today = timezone.localdate(now, program.zone)
+    defect.status = DefectStatus.OPEN
+    defect.passed_on_at, defect.passed_on_by = now, user
+    defect.supervisor_note = note.strip()
+    defect.due_on = add_working_days(program, today, program.defect_ack_days)
+    if defect.team is not None and defect.team.team_leader_id:
+        defect.team_leader_id = defect.team.team_leader_id  # the team's leader now
     defect.save()
     return defect
 

@@ -35,11 +35,14 @@ from followup.models import (
     CalibrationAction,
     CalibrationCase,
     CalibrationSession,
+    CaseStatus,
+    CustomerCase,
     RootCause,
     SessionKind,
 )
 from followup.selectors import calibration
 from followup.services import calibration as services
+from followup.services.cases import LOGGERS
 from programs.access import get_program_for
 from programs.models import Program, Role
 from programs.selectors.scorecards import ms_form
@@ -56,7 +59,7 @@ def _session(program: Program, pk: int) -> CalibrationSession:
     session = get_object_or_404(
         CalibrationSession.objects.select_related(
             "created_by", "related_shop__planned_shop", "related_shop__agent"
-        ),
+        ).prefetch_related("customer_cases__agent", "customer_cases__team"),
         program=program,
         pk=pk,
     )
@@ -84,7 +87,10 @@ def calibration_list(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "month": calibration.month_status(program, today),
             "items": calibration.open_items(program),
+            "cases": calibration.open_cases(program),
+            "today": today,
             "can_edit": bool(program.user_roles & EDITORS),
+            "can_log_case": bool(program.user_roles & LOGGERS),
         },
     )
 
@@ -110,6 +116,22 @@ def calibration_new(request: HttpRequest, code: str) -> HttpResponse:
                 title=_("High-impact case, shop #%(number)s")
                 % {"number": shop.planned_shop.number},
             )
+    case_pk = request.GET.get("case", "")
+    if case_pk.isdigit():
+        case = (
+            CustomerCase.objects.filter(program=program, pk=int(case_pk), status=CaseStatus.OPEN)
+            .select_related("shop")
+            .first()
+        )
+        if case:
+            initial.update(
+                kind=SessionKind.HIGH_IMPACT,
+                customer_cases=[case.pk],
+                title=_("High-impact customer case of %(day)s")
+                % {"day": f"{timezone.localdate(case.occurred_at, program.zone):%Y-%m-%d}"},
+            )
+            if case.shop and case.shop.high_impact:
+                initial["related_shop"] = case.shop.pk
     form = SessionForm(request.POST or None, initial=initial, program=program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -123,6 +145,7 @@ def calibration_new(request: HttpRequest, code: str) -> HttpResponse:
                 invitees=data["invitees"],
                 related_shop=data["related_shop"],
                 agenda=data["agenda"],
+                customer_cases=data["customer_cases"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

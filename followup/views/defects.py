@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from followup.exports import follow_up_sheet, recap_sheet
-from followup.forms.defects import AcknowledgeForm, SessionForm
+from followup.forms.defects import AcknowledgeForm, PassOnForm, SessionForm
 from followup.models import DefectStatus, FollowUpStatus
 from followup.selectors import defects as selectors
 from followup.services import defects as services
@@ -23,6 +23,8 @@ from programs.months import month_from_url
 READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.VIEWER, Role.SUPERVISOR, Role.TEAM_LEADER}
 )
+# TLK-5.6.2: supervisors pass notes on; the analyst and the manager watch the step.
+PASS_ON_READERS = frozenset({Role.SUPERVISOR, Role.QC_ANALYST, Role.MANAGER})
 
 
 @login_required
@@ -42,11 +44,17 @@ def _defect_inbox(request, program, *, failed=None):
     page = Paginator(defects.order_by("due_on", "pk"), 25).get_page(request.GET.get("page"))
     today = timezone.localdate(timezone.now(), program.zone)
     failed_pk, error, typed = failed or (None, "", "")
+    to_pass_on = (
+        selectors.defects_to_pass_on(program, request.user).count()
+        if program.user_roles & PASS_ON_READERS
+        else 0
+    )
     return render(
         request,
         "followup/defects.html",
         {
             "program": program,
+            "to_pass_on": to_pass_on,
             "page": page,
             "status": status,
             "statuses": DefectStatus.choices,
@@ -83,6 +91,59 @@ def defect_acknowledge(request, code, pk):
     else:
         messages.success(request, _("The defect is acknowledged."))
     return redirect("defect_inbox", program.code)
+
+
+@login_required
+def pass_on_inbox(request, code):
+    """TLK-5.6.2: the supervisor's nonconformity notes waiting to be passed on
+    to the team leader, the soonest due first; late ones flagged."""
+    program = get_program_for(request.user, code, roles=PASS_ON_READERS)
+    return _pass_on_inbox(request, program)
+
+
+def _pass_on_inbox(request, program, *, failed=None):
+    defects = selectors.defects_to_pass_on(program, request.user)
+    page = Paginator(defects, 25).get_page(request.GET.get("page"))
+    failed_pk, error, typed = failed or (None, "", "")
+    return render(
+        request,
+        "followup/pass_on.html",
+        {
+            "program": program,
+            "page": page,
+            "today": timezone.localdate(timezone.now(), program.zone),
+            "failed_pk": failed_pk,
+            "failed_error": error,
+            "failed_note": typed,
+        },
+    )
+
+
+@login_required
+@require_POST
+def defect_pass_on(request, code, pk):
+    """The supervisor passes one defect's notes on, with an optional note."""
+    program = get_program_for(request.user, code, roles={Role.SUPERVISOR})
+    defect = get_object_or_404(selectors.defects_for(program, request.user), pk=pk)
+    form = PassOnForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"])
+        passed = services.defect_pass_on(
+            defect=defect, user=request.user, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        failed = (defect.pk, " ".join(exc.messages), request.POST.get("note", ""))
+        return _pass_on_inbox(request, program, failed=failed)
+    except PermissionDenied:
+        messages.error(request, _("Only the supervisor of the agent's team passes it on."))
+    else:
+        messages.success(
+            request,
+            _("Passed on to %(leader)s; to acknowledge by %(day)s.")
+            % {"leader": passed.team_leader or "—", "day": f"{passed.due_on:%Y-%m-%d}"},
+        )
+    return redirect("defect_pass_on_inbox", program.code)
 
 
 @login_required
