@@ -336,6 +336,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.sweep_reminders",
         "schedule": env.int("REMINDER_SWEEP_SECONDS", default=300),
     },
+    # PGD-4.8 customer-case calibrations due / overdue, TLK-5.6.2 notes to pass on.
+    "sweep-followup-reminders": {
+        "task": "followup.tasks.sweep_followup_reminders",
+        "schedule": env.int("REMINDER_SWEEP_SECONDS", default=300),
+    },
     "deliver-notifications": {
         "task": "reporting.tasks.deliver_notifications",
         "schedule": env.int("NOTIFICATION_DELIVERY_SECONDS", default=60),
