@@ -34,6 +34,13 @@ class Session(SessionAuth):
 
     openapi_description = "The product's session cookie, for signed-in users."
 
+    def authenticate(self, request: HttpRequest, key):
+        # A request that sends a token is judged by it alone: a revoked or wrong
+        # token is refused even from a browser that is signed in.
+        if request.headers.get("Authorization"):
+            return None
+        return super().authenticate(request, key)
+
 
 def program_for(
     request: HttpRequest, code: str, *, roles: Iterable[str] | None = None, push: bool = False
