@@ -142,12 +142,11 @@ def test_last_use_is_written_at_most_once_a_minute(program, member):
 
 
 def test_the_page_is_in_the_managers_menu(client, program, member):
+    home = reverse("program_detail", args=[program.code])
     client.force_login(member(program, Role.MANAGER))
-    assert _page(program).encode() in client.get(reverse("program_detail", args=[program.code])).content
+    assert _page(program).encode() in client.get(home).content
     client.force_login(member(program, Role.QC_ANALYST))
-    assert _page(program).encode() not in client.get(
-        reverse("program_detail", args=[program.code])
-    ).content
+    assert _page(program).encode() not in client.get(home).content
 
 
 def test_the_page_runs_a_constant_number_of_queries(client, program, member):
