@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api.services import token_create
 from followup.models import (
     Attendee,
     CalibrationAction,
@@ -121,6 +122,12 @@ def signed_in(expected: Expected) -> dict:
 
 def public(expected: Expected) -> dict:
     return dict.fromkeys(PERSONAS, expected)
+
+
+def api_endpoint(allowed: frozenset[str] = ALL_ROLES, ok: Expected = 200) -> dict:
+    """An API endpoint behind the program gate: as program_page, but 401 (a problem
+    document) rather than the login page without a session."""
+    return {**program_page(allowed, ok), ANONYMOUS: 401}
 
 
 def signed_out(expected: Expected, signed_in_expected: Expected) -> dict:
@@ -527,6 +534,33 @@ TABLE: dict[str, Entry] = {
         args=OnRecord(("final",), "ms_form"),
         post=program_page(MANAGER_ONLY, 200),
     ),
+    # --- REST API (#21) ---------------------------------------------------------------------
+    # Tokens act as the program: only its manager makes (an empty POST: the form's
+    # errors) and revokes them.
+    "api_token_list": Entry(program_page(MANAGER_ONLY), post=program_page(MANAGER_ONLY, 200)),
+    "api_token_revoke": Entry(
+        POST_ONLY,
+        args=on("api_token"),
+        post=program_page(MANAGER_ONLY, Redirect("api_token_list")),
+    ),
+    "api_docs": Entry(public(200), args=_no_args),
+    "api:openapi-json": Entry(public(200), args=_no_args),
+    "api:api-root": Entry(public(404), args=_no_args),  # nothing at /api/v1/ itself
+    # The API as a signed-in user: the pages' gates; no session is 401, not the login.
+    "api:import_list": Entry(
+        api_endpoint(ANALYST_AND_MANAGER),
+        post=api_endpoint(ANALYST_AND_MANAGER, 422),  # an empty push: the form's errors
+    ),
+    "api:import_detail": Entry(api_endpoint(ANALYST_AND_MANAGER), args=on("contact_import")),
+    "api:plan_list": Entry(api_endpoint(SCHEDULE_READERS)),
+    "api:planned_shop_list": Entry(api_endpoint(SCHEDULE_READERS), args=on_month(DEC)),
+    "api:shop_list": Entry(api_endpoint()),
+    "api:defect_list": Entry(api_endpoint(NOT_SHOPPER)),
+    "api:figures": Entry(api_endpoint(NOT_SHOPPER), args=on_month(NOV)),
+    # The world has no November report: no file, a clean 404 for its readers.
+    "api:report_file": Entry(
+        api_endpoint(NOT_SHOPPER, 404), args=lambda w: [w.program.code, f"{NOV:%Y-%m}", "xlsx"]
+    ),
 }
 
 
@@ -644,6 +678,9 @@ def _program_objects(program, *, team_leader=None, supervisor=None, shopper=None
         "audit_pack": AuditPack.objects.create(program=program, month=DEC, status="done"),
         "mine": mine,
         "final": final,
+        "api_token": token_create(
+            program=program, name="export", scope="read", user=UserFactory()
+        )[0],
         "spare_membership": MembershipFactory(program=program, role=Role.VIEWER),
         "area": area,
         "team": team,
