@@ -33,6 +33,7 @@ from followup.models import (
     CalibrationAction,
     CalibrationCase,
     CalibrationSession,
+    CustomerCase,
     Defect,
     FollowUp,
 )
@@ -92,6 +93,10 @@ TEAM_LEADERS_AND_SUPERVISORS = frozenset({TEAM_LEADER, SUPERVISOR})
 # those who review or pass forms on; never the agents' side.
 SHOP_READERS = frozenset({MANAGER, QC_ANALYST, SUPERVISOR, SHOPPER})
 REVIEW_QUEUE = frozenset({MANAGER, QC_ANALYST, SUPERVISOR})
+# PGD-4.8: those who hear of a high-impact customer case log it; viewers only read.
+CASE_LOGGERS = frozenset({MANAGER, QC_ANALYST, SUPERVISOR, TEAM_LEADER})
+# TLK-5.6.2: the supervisor's notes to pass on, watched by the analyst and the manager.
+PASS_ON_READERS = frozenset({MANAGER, QC_ANALYST, SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -422,6 +427,11 @@ TABLE: dict[str, Entry] = {
         args=on("defect"),
         post=program_page(TEAM_LEADERS_AND_SUPERVISORS, 200),
     ),
+    "defect_pass_on_inbox": Entry(program_page(PASS_ON_READERS)),
+    # The world's defect is with the team leader already: its page again, the error shown.
+    "defect_pass_on": Entry(
+        POST_ONLY, args=on("defect"), post=program_page(frozenset({SUPERVISOR}), 200)
+    ),
     "follow_up_list": Entry(program_page(NOT_SHOPPER)),
     "follow_up_log": Entry(
         program_page(TEAM_LEADERS_AND_SUPERVISORS),
@@ -429,6 +439,11 @@ TABLE: dict[str, Entry] = {
         post=program_page(TEAM_LEADERS_AND_SUPERVISORS, 200),  # empty form: errors shown
     ),
     "nonconformity_recap": Entry(program_page(NOT_SHOPPER), args=on_month(DEC)),
+    # --- followup: high-impact customer cases (PGD-4.8) ----------------------------------
+    "case_list": Entry(program_page(NOT_SHOPPER)),
+    # An empty form: the page again with the errors.
+    "case_new": Entry(program_page(CASE_LOGGERS), post=program_page(CASE_LOGGERS, 200)),
+    "case_detail": Entry(program_page(NOT_SHOPPER), args=on("customer_case")),
     # --- followup: calibration (PGD-4.8) -----------------------------------------------
     "calibration_list": Entry(program_page(NOT_SHOPPER)),
     "calibration_new": Entry(program_page(ANALYST_AND_MANAGER)),
@@ -668,6 +683,16 @@ def _program_objects(program, *, team_leader=None, supervisor=None, shopper=None
             due_on=DEC,
         ),
     }
+    calibration["customer_case"] = CustomerCase.objects.create(
+        program=program,
+        occurred_at=timezone.now(),
+        source="social_media",
+        description="Video viral",
+        agent=agent,
+        team=team,
+        calibration_due_on=DEC,
+        logged_by=UserFactory(),
+    )
     return {
         **calibration,
         **scoring,
