@@ -210,6 +210,75 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
 PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=30)
 
+# --- Single sign-on (OpenID Connect) ---------------------------------------
+# Off unless OIDC_RP_CLIENT_ID is set (mysteryshop.oidc, programs.backends).
+# Endpoints: OIDC_OP_DISCOVERY_URL (Entra ID, Keycloak: …/.well-known/openid-
+# configuration), or each OIDC_OP_*_ENDPOINT (they win over discovery).
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+# The id token's `iss` must be this (default: the discovery document's issuer).
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)
+OIDC_VERIFY_SSL = True
+# The claim holding the e-mail address users are matched by (Entra ID without
+# the optional `email` claim: preferred_username), and the one listing groups.
+OIDC_EMAIL_CLAIM = env.str("OIDC_EMAIL_CLAIM", default="email")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# A user the product does not know is created at first sign-in only when true.
+OIDC_CREATE_USER = env.bool("OIDC_CREATE_USERS", default=False)
+# Provider groups → program roles: "group=PROGRAMCODE:role,..." (roles: manager,
+# qc_analyst, shopper, supervisor, team_leader, viewer), given at each sign-in
+# through the membership service. With OIDC_GROUP_ROLES_SYNC a mapped role the
+# user's groups no longer give is taken away (the last manager excepted).
+OIDC_GROUP_ROLES = env.str("OIDC_GROUP_ROLES", default="")
+OIDC_GROUP_ROLES_SYNC = env.bool("OIDC_GROUP_ROLES_SYNC", default=False)
+# Every so often (seconds) a signed-in session is checked with the provider again
+# (prompt=none): a user disabled there is signed out at the next page.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", default=900)
+OIDC_AUTHENTICATE_CLASS = "mysteryshop.oidc.AuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "mysteryshop.oidc.CallbackView"
+OIDC_EXEMPT_URLS = ["logout", "healthz", "metrics", "set_language"]
+LOGIN_REDIRECT_URL_FAILURE = "login"
+# false: no password sign-in at all (the sign-in page shows only the SSO button;
+# the admin too signs in through the provider). Needs single sign-on.
+LOCAL_PASSWORDS = env.bool("LOCAL_PASSWORDS", default=True)
+if OIDC_RP_CLIENT_ID:
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID is set: OIDC_RP_CLIENT_SECRET is needed too."
+        )
+    _missing = [
+        name
+        for name in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if _missing and not OIDC_OP_DISCOVERY_URL:
+        raise ImproperlyConfigured(
+            "Single sign-on needs OIDC_OP_DISCOVERY_URL or " + ", ".join(_missing) + "."
+        )
+    AUTHENTICATION_BACKENDS.insert(1, "programs.backends.SingleSignOnBackend")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "mysteryshop.oidc.SessionRefresh",
+    )
+if not LOCAL_PASSWORDS:
+    if not OIDC_RP_CLIENT_ID:
+        raise ImproperlyConfigured("LOCAL_PASSWORDS=false needs single sign-on (OIDC_RP_*).")
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]

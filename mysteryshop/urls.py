@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from mysteryshop import metrics, views
 from programs import urls as programs_urls
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Single sign-on: /oidc/authenticate/, /oidc/callback/ (mysteryshop.oidc).
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("admin/", admin.site.urls),
     path("", include(programs_urls.site_urlpatterns)),
     path("p/<str:code>/", include("programs.urls")),
@@ -24,6 +27,17 @@ urlpatterns = [
 ]
 
 handler500 = "mysteryshop.errors.server_error"
+
+if not settings.LOCAL_PASSWORDS:
+    # No passwords: the admin signs in through the product's page (single sign-on).
+    urlpatterns.insert(
+        0,
+        path(
+            "admin/login/",
+            RedirectView.as_view(pattern_name="login", query_string=True),
+            name="admin_login_sso",
+        ),
+    )
 
 if settings.DEBUG:
     from django.conf.urls.static import static

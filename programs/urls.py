@@ -5,19 +5,12 @@ at the site root (site_urlpatterns)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from programs.forms import EmailAuthenticationForm
 from programs.forms.accounts import ThrottledPasswordResetForm
-from programs.views import core, library, people, scorecards, setup
+from programs.views import accounts, core, library, people, scorecards, setup
 
 site_urlpatterns = [
     path("", core.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -77,6 +70,7 @@ urlpatterns = [
     path("people/agents/<int:pk>/", people.agent_edit, name="agent_edit"),
     path("people/agents/<int:pk>/deactivate/", people.agent_deactivate, name="agent_deactivate"),
     path("people/import/", people.people_import, name="people_import"),
+    path("people/import/<int:pk>/", people.people_import_detail, name="people_import_detail"),
     path(
         "people/import/template.<str:fmt>",
         people.people_import_template,
