@@ -45,7 +45,13 @@ DESCRIPTION = gettext_lazy(
     "and push a month of contact data. Authenticate with a program API token "
     "(`Authorization: Bearer mst_…`, made by the program's manager under Setup → "
     "API tokens) or with a signed-in session. Errors are RFC 9457 problem details "
-    "(`application/problem+json`)."
+    "(`application/problem+json`) whose `type` is `about:blank` (the HTTP status says "
+    "it all) or one of: `urn:mysteryshop:problem:invalid-request` (`errors` lists "
+    "each field and its message), `urn:mysteryshop:problem:import-rejected` and "
+    "`urn:mysteryshop:problem:values-to-map` (in an import's `problem`: `groups` of "
+    "errors by cause as the import page words them, the first row `errors`, and "
+    "`errors_url` for all of them as CSV), `urn:mysteryshop:problem:schedule-hidden` "
+    "(a running month's plan stays with the planners)."
 )
 
 api = NinjaAPI(

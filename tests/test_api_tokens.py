@@ -74,9 +74,13 @@ def test_a_missing_name_is_shown_next_to_the_field(client, program, member):
     form = response.context["form"]
     assert form.errors["name"] == ["Name the token after what will use it."]
     assert "scope" in form.errors
-    assert 'id="error_1_id_name"' in response.content.decode() or "is-invalid" in (
-        response.content.decode()
-    )
+    html = response.content.decode()
+    # Under the field itself, with what was typed kept.
+    assert (
+        '<div id="id_name_error" class="invalid-feedback"> <p id="error_1_id_name"><strong>'
+        "Name the token after what will use it.</strong></p> </div>"
+    ) in html
+    assert 'aria-describedby="id_name_helptext id_name_error"' in html
     assert response.context["secret"] == ""
     assert not ApiToken.objects.exists()
 
@@ -123,7 +127,8 @@ def test_creation_and_revocation_are_audited(client, program, member):
     page = client.get(_page(program))
     history = page.context["history"]
     assert [e.kind for e in history] == ["~", "+"]
-    assert "Revoked" in {c.label.capitalize() for c in history[0].changes} or history[0].changes
+    assert [c.label for c in history[0].changes] == ["revoked", "revoked by"]
+    assert history[0].changes[1].new == str(manager)
     assert token.secret_hash not in page.content.decode()
 
 
