@@ -92,6 +92,16 @@ class Shop(models.Model):
         blank=True,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # TLK-5.3.1: shops run at the set time. Minutes the contact started
+    # outside its planned day and slot (0 inside it), kept on every save; past
+    # the program's tolerance the shopper says why.
+    time_deviation_minutes = models.PositiveIntegerField(
+        _("minutes outside the planned slot"), null=True, blank=True
+    )
+    time_deviation_reason = models.TextField(_("why the contact was off its slot"), blank=True)
+    # TLK-5.3.4: a form filled by a team leader or supervisor is handed in by
+    # this day (the shop's day plus the program's hand-in working days).
+    handin_due = models.DateField(_("hand in by"), null=True, blank=True)
 
     # Scores, computed by the engine on every save (scoring.engine), always
     # under the shop's own scoring mode: the program's mode when the shop was
@@ -231,6 +241,8 @@ class ReviewAction(models.TextChoices):
     FINALIZE = "finalize", _("Finalized")
     REVISE = "revise", _("Corrected after finalizing")
     NOT_EXECUTED = "not_executed", _("Not executed")
+    EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+    EVIDENCE_REMOVED = "evidence_gone", _("Evidence removed")
 
 
 class ReviewEvent(models.Model):

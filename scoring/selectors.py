@@ -31,6 +31,7 @@ from programs.models import (
 )
 from programs.selectors.scorecards import MsForm, ScorecardOutline, ms_form, scorecard_outline
 from scoring.models import Dispute, DisputeStatus, Evidence, ReviewEvent, Shop, ShopState
+from scoring.signals import shop_read_asked
 
 ALL_SHOPS_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.VIEWER})
 REVIEWERS = frozenset({Role.MANAGER, Role.QC_ANALYST})  # return, finalize, correct, resolve
@@ -83,7 +84,13 @@ def can_view(program: Program, user: User, shop: Shop) -> bool:
         Role.TEAM_LEADER in program.user_roles
         and shop.agent_id is not None
         and shop.agent.team.team_leader_id == user.pk
-    )
+    ) or read_granted(user, shop)
+
+
+def read_granted(user: User, shop: Shop) -> bool:
+    """Whether a later stage lets `user` read `shop` for now (signals.shop_read_asked),
+    e.g. a calibration rater while the session lasts."""
+    return any(answer is True for _r, answer in shop_read_asked.send(Shop, user=user, shop=shop))
 
 
 def can_see_scenario(program: Program, user: User, shop: Shop) -> bool:

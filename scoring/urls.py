@@ -16,6 +16,11 @@ urlpatterns = [
     path("shops/<int:pk>/autosave/", form.shop_autosave, name="shop_autosave"),
     path("shops/<int:pk>/evidence/", form.shop_evidence_add, name="shop_evidence_add"),
     path("shops/evidence/<int:evidence_pk>/", form.shop_evidence_file, name="shop_evidence_file"),
+    path(
+        "shops/evidence/<int:evidence_pk>/remove/",
+        form.shop_evidence_remove,
+        name="shop_evidence_remove",
+    ),
     # Review, records and disputes.
     path("shops/", review.shop_list, name="shop_list"),
     path("shops/export.xlsx", review.shop_list_export, name="shop_list_export"),

@@ -8,9 +8,20 @@ from sampling.models import PlannedShop
 from tests.sampling_data import contact_month
 
 
-def ready_shop(program, member, *, shopper=None, team_leader=None):
+# What the shoppers of the tests say when their contact ran off its slot (the
+# tests' contacts start "now" or on fixed days, whatever day the plan gave).
+OFF_SLOT_REASON = "Slot penuh, kontak dilakukan di luar jadwal"
+
+
+def ready_shop(program, member, *, shopper=None, team_leader=None, evidence_required=False):
     """(planned shop, shopper, agent): an approved plan with its first shop
-    assigned to `shopper`; an agent in a team led by `team_leader`."""
+    assigned to `shopper`; an agent in a team led by `team_leader`.
+
+    The program's channels ask for no evidence at submit unless
+    `evidence_required` (the presets' default): the tests of the evidence
+    rule turn it on, the others need not upload a file."""
+    if not evidence_required:
+        program.channels.update(evidence_required=False)
     shopper = shopper or member(program, Role.SHOPPER, full_name="Sari Shopper")
     team_leader = team_leader or member(program, Role.TEAM_LEADER, full_name="Tari TL")
     manager = member(program, Role.MANAGER)

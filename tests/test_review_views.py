@@ -30,7 +30,7 @@ from scoring.models import (
 )
 from scoring.services import AnswerInput, ShopInput
 from tests.querycount import assert_same_query_count, page_queries
-from tests.scoring_data import ready_shop
+from tests.scoring_data import OFF_SLOT_REASON, ready_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,7 @@ def filled(shop, agent, *, fail=()) -> ShopInput:
         contact_handle="1500569",
         agent_id=agent.pk,
         recognised="no",
+        time_deviation_reason=OFF_SLOT_REASON,
         answers=answers,
     )
 

@@ -15,7 +15,7 @@ from sampling.models import PlannedShop, PlanStatus, ShopStatus
 from scoring import services
 from scoring.models import Answer, Evidence, ReviewAction, ReviewEvent, Shop, ShopState
 from tests.querycount import assert_same_query_count, page_queries
-from tests.scoring_data import ready_shop
+from tests.scoring_data import OFF_SLOT_REASON, ready_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,7 @@ def _form_data(shop, agent, *, answers=None, version=None, action="save", **fiel
         "duration_secs": "35",
         "recognised": "no",
         "notes": "",
+        "time_deviation_reason": OFF_SLOT_REASON,
     }
     for pk, (value, nonconformity, solution) in (answers or {}).items():
         data[f"answer-{pk}"] = value
@@ -269,7 +270,7 @@ def test_submit_and_double_submit_create_one_submission(client, started):
     assert "<fieldset" in page and "disabled" in page and "data-autosave-url" not in page
 
 
-def test_bad_input_keeps_what_was_typed_and_saves_nothing(client, started):
+def test_bad_input_keeps_what_was_typed_and_saves_the_rest(client, started):
     shop, shopper, agent = started
     client.force_login(shopper)
     first = _params(shop)[0]
@@ -282,8 +283,11 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(client, started):
     assert "This answer is not valid." in body
     assert "Ensure this value is less than or equal to 59." in body
     assert "Catatan</textarea>" in body
+    assert 'value="75"' in body  # the bad value stays on the page to be fixed
     shop.refresh_from_db()
-    assert shop.version == 1 and not shop.answers.exists() and shop.notes == ""
+    # The valid fields reached the server; the two bad ones kept what was stored.
+    assert shop.version == 2 and shop.notes == "Catatan" and shop.interaction_id == "TCK-77"
+    assert shop.duration_seconds is None and not shop.answers.filter(parameter=first).exists()
 
 
 def test_concurrent_edit_is_refused_and_keeps_the_typed_data(client, started):
@@ -370,8 +374,12 @@ def test_autosave_reports_bad_input(client, started):
     response = client.post(
         _url("shop_autosave", shop), _form_data(shop, agent, duration_secs="99")
     )
-    assert response.status_code == 400
-    assert "duration_secs" in response.json()["errors"]
+    # One bad field does not hold back the others: they are saved, it is named.
+    assert response.status_code == 200
+    payload = response.json()
+    assert list(payload["errors"]) == ["duration_secs"] and payload["unsaved"] == ["Seconds"]
+    shop.refresh_from_db()
+    assert shop.interaction_id == "TCK-77" and shop.duration_seconds is None
 
 
 def test_autosave_after_submit_is_409(client, started):
@@ -395,11 +403,9 @@ def _close_file(response):
         response.file_to_stream.close()
 
 
-def _upload(client, shop, content, name="bukti.pdf", **extra):
+def _upload(client, shop, content, name="bukti.pdf", kind="transcript", **extra):
     upload = SimpleUploadedFile(name, content)
-    return client.post(
-        _url("shop_evidence_add", shop), {"kind": "recording", "file": upload}, **extra
-    )
+    return client.post(_url("shop_evidence_add", shop), {"kind": kind, "file": upload}, **extra)
 
 
 def test_evidence_upload_list_and_download(client, pgd, member, started):
@@ -446,9 +452,9 @@ def test_evidence_through_htmx_returns_the_list(client, started):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"MZ\x90\x00\x03\x00\x00\x00", "This kind of file is not accepted"),
-        (b"", "The file is empty."),
-        (PDF * 10, "The file is larger than"),
+        (b"MZ\x90\x00\x03\x00\x00\x00", "rekaman.mp3 is content of an unknown type"),
+        (b"", "rekaman.mp3 is empty (0 bytes)."),
+        (PDF * 10, "is accepted"),
     ],
     ids=["wrong type", "empty", "too large"],
 )
@@ -456,7 +462,7 @@ def test_evidence_through_htmx_returns_the_list(client, started):
 def test_evidence_errors_are_shown_next_to_the_file_field(
     client, monkeypatch, started, content, message, htmx
 ):
-    monkeypatch.setattr(services.form, "EVIDENCE_MAX_BYTES", len(PDF) * 5)
+    monkeypatch.setattr(services.evidence, "EVIDENCE_MAX_BYTES", len(PDF) * 5)
     shop, shopper, _agent = started
     client.force_login(shopper)
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}

@@ -16,7 +16,7 @@ from scoring import services
 from scoring.models import DisputeStatus, ReviewAction, ShopState
 from scoring.services import AnswerInput, ShopInput, StaleEdit
 from scoring.signals import shop_finalized
-from tests.scoring_data import ready_shop
+from tests.scoring_data import OFF_SLOT_REASON, ready_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,7 @@ def _filled(shop, agent, *, fail=(), na=()):
         contact_handle="1500569",
         agent_id=agent.pk,
         recognised="no",
+        time_deviation_reason=OFF_SLOT_REASON,
         answers=answers,
     )
 
@@ -308,24 +309,42 @@ def test_not_executed_sends_the_shop_back_for_rescheduling(started):
     assert shop.planned_shop.status == ShopStatus.RESCHEDULE
 
 
+M4A = b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom"
+MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  "
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
 @pytest.mark.parametrize(
-    ("content", "ok"),
+    ("name", "content", "kind", "refused"),
     [
-        (b"%PDF-1.7 ...", True),
-        (b"\x89PNG\r\n\x1a\n....", True),
-        (b"ID3\x03\x00 mp3", True),
-        (b"Agent: Selamat pagi, ada yang bisa dibantu?", True),
-        (b"MZ\x90\x00\x03\x00\x00\x00", False),  # a Windows program
-        (b"", False),
+        ("call.m4a", M4A, "recording", None),
+        ("call.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00 mp3", "recording", None),
+        ("call.mp3", b"\xff\xfb\x90\x64" + bytes(60), "recording", None),
+        ("call.wav", b"RIFF\x24\x08\x00\x00WAVEfmt ", "recording", None),
+        ("screen.png", PNG, "screenshot", None),
+        ("chat.txt", "Agen: Selamat pagi, ada yang bisa dibantu?".encode(), "transcript", None),
+        ("ticket.pdf", b"%PDF-1.7 ...", "transcript", None),
+        # The cases: the name says one thing, the bytes another.
+        ("fake.png", b"Agen: Selamat pagi, ada yang bisa dibantu?", "recording", "plain text"),
+        ("song.mp3", b"<!DOCTYPE html><html><script>alert(1)</script>", "recording", "web page"),
+        ("call.m4a", MOV, "recording", "video"),
+        ("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00", "other", "unknown type"),
+        ("screen.png", PNG, "recording", "cannot be a"),  # an image is no call recording
+        ("empty.txt", b"", "transcript", "empty"),
     ],
 )
-def test_evidence_is_checked_by_content(started, content, ok):
+def test_evidence_is_checked_by_content_name_and_kind(started, name, content, kind, refused):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     shop, shopper, _agent = started
-    upload = SimpleUploadedFile("evidence.pdf", content)
-    if ok:
-        assert services.evidence_add(shop=shop, user=shopper, upload=upload, kind="other")
+    upload = SimpleUploadedFile(name, content)
+    if refused is None:
+        evidence = services.evidence_add(shop=shop, user=shopper, upload=upload, kind=kind)
+        assert evidence.content_type == services.sniff(content)
+        assert shop.events.filter(action=ReviewAction.EVIDENCE_ADDED, comment=name).exists()
     else:
-        with pytest.raises(ValidationError):
-            services.evidence_add(shop=shop, user=shopper, upload=upload, kind="other")
+        with pytest.raises(ValidationError) as caught:
+            services.evidence_add(shop=shop, user=shopper, upload=upload, kind=kind)
+        message = " ".join(m for ms in caught.value.message_dict.values() for m in ms)
+        assert refused in message and (name in message or "cannot be a" in message)
+        assert not shop.evidence.exists()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import Agent, AnswerType, Channel, Parameter, Program, ScoringMode
 from scoring.models import EvidenceKind, NotExecutedReason, Recognised, Shop
-from scoring.services import AnswerInput, ShopInput
+from scoring.services import EXECUTION_FIELDS, AnswerInput, ShopInput
 
 MET, NOT_MET, NA = "met", "not_met", "na"
 
@@ -19,7 +19,14 @@ SERVICE_FIELDS = {
     "channel_id": "channel",
     "agent_id": "agent",
     "recognised": "recognised",
+    "time_deviation_reason": "time_deviation_reason",
 }
+# Keys of services.submit_errors() about the shop's evidence files.
+EVIDENCE_KEYS = {"evidence"}
+
+
+# What a field with an error keeps: its stored value (model attribute names).
+STORED_AS = {"channel": "channel_id", "agent": "agent_id"}
 
 
 def allowed_answers(parameter: Parameter, binary: bool) -> set[str]:
@@ -71,6 +78,7 @@ class ShopForm(forms.ModelForm):
             "interaction_id",
             "recognised",
             "notes",
+            "time_deviation_reason",
         ]
         labels = {
             "executed_at": _("Contact started at"),
@@ -82,6 +90,7 @@ class ShopForm(forms.ModelForm):
             ),
             "recognised": forms.RadioSelect(attrs={"class": "btn-check"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "time_deviation_reason": forms.Textarea(attrs={"rows": 2}),
             "contact_handle": forms.TextInput(attrs={"autocomplete": "off"}),
             "interaction_id": forms.TextInput(attrs={"autocomplete": "off"}),
         }
@@ -106,6 +115,7 @@ class ShopForm(forms.ModelForm):
         self.parameters = parameters
         self.binary = shop.scoring_mode == ScoringMode.BINARY  # the shop's own mode
         self.answer_errors: dict[str, str] = {}
+        self.evidence_errors: list[str] = []
         self.answers: dict[int, AnswerInput] = {}
 
         zone = program.time_zone
@@ -129,6 +139,16 @@ class ShopForm(forms.ModelForm):
         self.fields["contact_handle"].help_text = _(
             "The phone number, account or address you used."
         )
+        planned = shop.planned_shop
+        self.fields["time_deviation_reason"].label = _("Why the contact was off its slot")
+        self.fields["time_deviation_reason"].help_text = _(
+            "Needed when the contact started more than %(tolerance)d minutes outside the "
+            "planned slot: %(slot)s on %(day)s (TLK-5.3.1)."
+        ) % {
+            "tolerance": program.contact_time_tolerance_minutes,
+            "slot": planned.slot,
+            "day": planned.date.isoformat(),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -165,20 +185,43 @@ class ShopForm(forms.ModelForm):
         return super().is_valid() and not self.answer_errors
 
     def shop_input(self) -> ShopInput:
-        """What the services save (call after is_valid())."""
+        """What the services save (call after is_valid(), valid or not): every
+        valid field as typed; a field with an error keeps what is stored, so
+        an autosave saves all the rest (an invalid answer is left out the same
+        way by _clean_answers)."""
         c = self.cleaned_data
+        bad = set(self.errors)
+        stored = Shop.objects.filter(pk=self.instance.pk).values(*EXECUTION_FIELDS).first() or {}
+
+        def given(name: str, typed):
+            return stored.get(STORED_AS.get(name, name)) if name in bad else typed
+
+        duration = c.get("duration_seconds")
+        if bad & {"duration_minutes", "duration_secs"}:
+            duration = stored.get("duration_seconds")
         return ShopInput(
-            executed_at=c.get("executed_at"),
-            channel_id=c["channel"].pk if c.get("channel") else None,
-            contact_handle=c.get("contact_handle", ""),
-            agent_id=c["agent"].pk if c.get("agent") else None,
-            agent_not_identified=bool(c.get("agent_not_identified")),
-            interaction_id=c.get("interaction_id", ""),
-            duration_seconds=c.get("duration_seconds"),
-            recognised=c.get("recognised") or "",
-            notes=c.get("notes", ""),
+            executed_at=given("executed_at", c.get("executed_at")),
+            channel_id=given("channel", c["channel"].pk if c.get("channel") else None),
+            contact_handle=given("contact_handle", c.get("contact_handle", "")),
+            agent_id=given("agent", c["agent"].pk if c.get("agent") else None),
+            agent_not_identified=bool(
+                given("agent_not_identified", c.get("agent_not_identified"))
+            ),
+            interaction_id=given("interaction_id", c.get("interaction_id", "")),
+            duration_seconds=duration,
+            recognised=given("recognised", c.get("recognised") or "") or "",
+            notes=given("notes", c.get("notes", "")),
+            time_deviation_reason=given(
+                "time_deviation_reason", c.get("time_deviation_reason", "")
+            ),
             answers=self.answers,
         )
+
+    def field_errors(self) -> dict[str, list[str]]:
+        """Every error by the input's name (the page marks each input)."""
+        errors = {name: [str(m) for m in msgs] for name, msgs in self.errors.items()}
+        errors.update({name: [str(m)] for name, m in self.answer_errors.items()})
+        return errors
 
     def typed_answers(self, stored: Mapping[int, dict]) -> dict[int, dict]:
         """The answers to show again: what was typed, over what is stored."""
@@ -201,6 +244,8 @@ class ShopForm(forms.ModelForm):
         for key, messages in errors.items():
             if key in SERVICE_FIELDS:
                 self.add_error(SERVICE_FIELDS[key], messages)
+            elif key in EVIDENCE_KEYS:
+                self.evidence_errors += messages
             elif key == "__all__":
                 self.add_error(None, messages)
             else:

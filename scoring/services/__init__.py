@@ -1,14 +1,20 @@
 """scoring.services: one module per sub-domain, re-exported here."""
 
+from scoring.services.evidence import (
+    EVIDENCE_MAX_BYTES,
+    check_file,
+    evidence_add,
+    evidence_missing,
+    evidence_remove,
+    file_type,
+    sniff,
+)
 from scoring.services.form import (
     CLOCK_SKEW,
-    EVIDENCE_MAX_BYTES,
     EXECUTION_FIELDS,
-    SIGNATURES,
     AnswerInput,
     ShopInput,
     StaleEdit,
-    evidence_add,
     parameter_specs,
     rescore,
     scorecard_for,
@@ -17,7 +23,6 @@ from scoring.services.form import (
     shop_score,
     shop_start,
     shop_submit,
-    sniff,
     submit_errors,
 )
 from scoring.services.review import (
@@ -35,13 +40,16 @@ __all__ = [
     "CLOCK_SKEW",
     "EVIDENCE_MAX_BYTES",
     "EXECUTION_FIELDS",
-    "SIGNATURES",
     "AnswerInput",
     "ShopInput",
     "StaleEdit",
+    "check_file",
     "dispute_open",
     "dispute_resolve",
     "evidence_add",
+    "evidence_missing",
+    "evidence_remove",
+    "file_type",
     "parameter_specs",
     "rescore",
     "scorecard_for",

@@ -1,8 +1,9 @@
 """Writes of the scoring form: a shop from start to submission, its answers and
 its evidence. Views, tasks and tests call these; none re-implements them."""
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,16 +20,17 @@ from programs.models import (
     ScorecardStatus,
     User,
 )
+from programs.workdays import add_working_days
 from sampling.models import PlannedShop, PlanStatus, ShopStatus
 from scoring import engine
 from scoring.models import (
     Answer,
-    Evidence,
     ReviewAction,
     ReviewEvent,
     Shop,
     ShopState,
 )
+from scoring.services.evidence import evidence_missing
 
 
 class StaleEdit(Exception):
@@ -55,6 +57,7 @@ class ShopInput:
     duration_seconds: int | None = None
     recognised: str = ""
     notes: str = ""
+    time_deviation_reason: str = ""
     answers: dict[int, AnswerInput] = field(default_factory=dict)
 
 
@@ -68,6 +71,7 @@ EXECUTION_FIELDS = [
     "duration_seconds",
     "recognised",
     "notes",
+    "time_deviation_reason",
 ]
 
 
@@ -124,13 +128,15 @@ def shop_start(*, planned_shop: PlannedShop, user: User) -> Shop:
     # The shop keeps the rules it starts with: the published scorecard version
     # and the program's scoring mode of this moment (a later change of either
     # applies to new shops only).
+    program = planned_shop.plan.program
     shop = Shop.objects.create(
         planned_shop=planned_shop,
-        program_id=planned_shop.plan.program_id,
+        program_id=program.pk,
         scorecard=scorecard_for(planned_shop),
-        scoring_mode=planned_shop.plan.program.scoring_mode,
+        scoring_mode=program.scoring_mode,
         shopper=user,
         channel=planned_shop.channel,
+        handin_due=handin_due(program, user, planned_shop.date),
     )
     plan_status_follow(shop)
     return shop
@@ -145,6 +151,52 @@ PLAN_STATUS_OF = {
     ShopState.SUBMITTED: ShopStatus.SUBMITTED,
     ShopState.FINALIZED: ShopStatus.DONE,
 }
+
+
+def _filled_by(program, user: User, roles) -> bool:
+    return (
+        program.team_leader_forms_via_supervisor
+        and program.memberships.filter(user=user, role__in=roles).exists()
+    )
+
+
+def goes_via_supervisor(program, user: User) -> bool:
+    """TLK-5.3.4: a form filled by a team leader goes to the service
+    supervisor before the QC analyst, when the program says so."""
+    return _filled_by(program, user, [Role.TEAM_LEADER])
+
+
+def handin_due(program, user: User, day: date) -> date | None:
+    """The day a form by a team leader or supervisor is handed in by (TLK-5.3.4:
+    "by a set date"): the shop's day plus the program's hand-in working days;
+    None for the shoppers' forms."""
+    if not _filled_by(program, user, [Role.TEAM_LEADER, Role.SUPERVISOR]):
+        return None
+    return add_working_days(program, day, program.supervisor_handin_days)
+
+
+def time_deviation(shop: Shop) -> int | None:
+    """Minutes the contact started outside its planned day and slot, read in
+    the program's zone (0 inside it, rounded up outside it); None before the
+    start is known (TLK-5.3.1)."""
+    if shop.executed_at is None:
+        return None
+    planned = shop.planned_shop
+    zone = shop.program.zone
+    start = datetime.combine(planned.date, planned.slot.start, zone)
+    end = datetime.combine(planned.date, planned.slot.end, zone)
+    if end <= start:  # a night slot that ends after midnight
+        end += timedelta(days=1)
+    moment = shop.executed_at.astimezone(zone)
+    if start <= moment <= end:
+        return 0
+    off = (start - moment) if moment < start else (moment - end)
+    return math.ceil(off.total_seconds() / 60)
+
+
+def needs_deviation_reason(shop: Shop) -> bool:
+    minutes = shop.time_deviation_minutes
+    return minutes is not None and minutes > shop.program.contact_time_tolerance_minutes
 
 
 def plan_status_follow(shop: Shop) -> None:
@@ -172,6 +224,7 @@ def _apply(shop: Shop, data: ShopInput) -> None:
         and not Channel.objects.filter(pk=shop.channel_id, program=shop.program_id).exists()
     ):
         raise ValidationError({"channel_id": _("Choose a channel of this program.")})
+    shop.time_deviation_minutes = time_deviation(shop)
     valid = set(
         Parameter.objects.filter(section__scorecard=shop.scorecard_id).values_list("pk", flat=True)
     )
@@ -246,6 +299,21 @@ def submit_errors(shop: Shop) -> dict[str, str]:
         errors["agent_id"] = _("Choose the agent you reached, or tick 'agent not identified'.")
     if not shop.recognised:
         errors["recognised"] = _("Say whether the agent may have recognised you.")
+    if needs_deviation_reason(shop) and not shop.time_deviation_reason.strip():
+        errors["time_deviation_reason"] = _(
+            "The contact started %(minutes)d minutes outside its planned slot (%(slot)s on "
+            "%(day)s); say why (at most %(tolerance)d minutes are allowed without a reason)."
+        ) % {
+            "minutes": shop.time_deviation_minutes,
+            "slot": shop.planned_shop.slot,
+            "day": shop.planned_shop.date.isoformat(),
+            "tolerance": shop.program.contact_time_tolerance_minutes,
+        }
+    if evidence_missing(shop):
+        errors["evidence"] = _(
+            "Attach the evidence of the contact (a recording or a screenshot): the "
+            "channel %(channel)s needs it at submit."
+        ) % {"channel": shop.channel.name}
     answers = {a.parameter_id: a for a in shop.answers.all()}
     for spec in parameter_specs(shop.scorecard):
         answer = answers.get(spec.id)
@@ -280,10 +348,7 @@ def shop_submit(*, shop: Shop, user: User, version: int) -> Shop:
     if errors:
         raise ValidationError(errors)
     rescore(shop)
-    via_supervisor = (
-        shop.program.team_leader_forms_via_supervisor
-        and shop.program.memberships.filter(user=user, role=Role.TEAM_LEADER).exists()
-    )
+    via_supervisor = goes_via_supervisor(shop.program, user)
     shop.state = ShopState.SUPERVISOR_REVIEW if via_supervisor else ShopState.SUBMITTED
     shop.submitted_at = timezone.now()
     shop.version += 1
@@ -318,68 +383,3 @@ def shop_not_executed(
             by=user,
             comment=planned_shop.change_reason,
         )
-
-
-EVIDENCE_MAX_BYTES = 25 * 1024 * 1024
-
-SIGNATURES = [  # (what the file starts with, offset, content type)
-    (b"%PDF", 0, "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"WEBP", 8, "image/webp"),
-    (b"WAVE", 8, "audio/wav"),
-    (b"ID3", 0, "audio/mpeg"),
-    (b"\xff\xfb", 0, "audio/mpeg"),
-    (b"\xff\xf3", 0, "audio/mpeg"),
-    (b"OggS", 0, "audio/ogg"),
-    (b"ftyp", 4, "audio/mp4"),
-]
-
-
-def sniff(head: bytes) -> str | None:
-    """The content type a file's first bytes show; plain UTF-8 text counts too."""
-    for magic, offset, content_type in SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
-            return content_type
-    if head and b"\x00" not in head:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 3:  # not just a cut multi-byte character
-                return None
-        return "text/plain"
-    return None
-
-
-@transaction.atomic
-def evidence_add(*, shop: Shop, user: User, upload, kind: str) -> Evidence:
-    """Attach a file, checked by its content (not its name) and size."""
-    if shop.shopper_id != user.pk or not shop.is_editable_by_shopper:
-        raise PermissionDenied
-    if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    if upload.size > EVIDENCE_MAX_BYTES:
-        raise ValidationError({"file": _("The file is larger than 25 MB.")})
-    head = upload.read(512)
-    upload.seek(0)
-    content_type = sniff(head)
-    if content_type is None:
-        raise ValidationError(
-            {
-                "file": _(
-                    "This kind of file is not accepted: use a recording (MP3, WAV, M4A, "
-                    "OGG), a screenshot (PNG, JPEG, WebP), a PDF or a text transcript."
-                )
-            }
-        )
-    evidence = Evidence(
-        shop=shop,
-        kind=kind,
-        original_name=upload.name[:255],
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=user,
-    )
-    evidence.file.save(upload.name, upload, save=False)
-    evidence.save()
-    return evidence

@@ -32,7 +32,7 @@ from sampling.models import PlannedShop
 from scoring import services
 from scoring.forms.form import EvidenceForm, NotExecutedForm, ShopForm
 from scoring.models import Evidence, ReviewAction, ReviewEvent, Shop, ShopState
-from scoring.selectors import shop_outline
+from scoring.selectors import read_granted, shop_outline
 from scoring.services import StaleEdit
 
 # Who reads a shop besides its shopper.
@@ -64,7 +64,11 @@ def _shop(program: Program, pk: int) -> Shop:
 
 
 def _readable(program: Program, shop: Shop, user) -> bool:
-    return shop.shopper_id == user.pk or bool(program.user_roles & REVIEWERS)
+    return (
+        shop.shopper_id == user.pk
+        or bool(program.user_roles & REVIEWERS)
+        or read_granted(user, shop)
+    )
 
 
 def _back_url(program: Program) -> str:
@@ -135,6 +139,7 @@ def _error_items(form: ShopForm, lines: dict[int, MsLine]) -> list[ErrorItem]:
         field = form[name]
         target = f"{field.auto_id}_0" if name == "recognised" else field.auto_id
         items += [ErrorItem(name, target, str(field.label), m) for m in errors]
+    items += [ErrorItem("", "evidence", str(_("Evidence files")), m) for m in form.evidence_errors]
     for name, message in form.answer_errors.items():
         kind, _sep, pk = name.rpartition("-")
         line = lines.get(int(pk)) if pk.isdigit() else None
@@ -222,11 +227,9 @@ def _render_page(
             .first()
         )
     crumb_url, crumb_label = _crumb(program, shop, request.user)
-    duration = shop.duration_seconds
     context = {
         "crumb_url": crumb_url,
         "crumb_label": crumb_label,
-        "duration_display": "" if duration is None else f"{duration // 60}:{duration % 60:02d}",
         "saved_at_iso": _iso(shop.updated_at),
         "program": program,
         "shop": shop,
@@ -243,8 +246,9 @@ def _render_page(
         "answered": answered,
         "parameter_count": len(parameters),
         "specs": _specs(shop, parameters),
-        "evidence": list(shop.evidence.all()),
+        **evidence_context(shop, editable=editable),
         "evidence_form": evidence_form or EvidenceForm(),
+        "evidence_errors": form.evidence_errors,
         "returned": returned,
         "back_url": _back_url(program),
     }
@@ -265,6 +269,18 @@ def shop_start(request, code, planned_pk):
         messages.error(request, " ".join(exc.messages))
         return redirect(_back_url(program))
     return redirect("shop_form", program.code, shop.pk)
+
+
+def evidence_context(shop: Shop, *, editable: bool) -> dict:
+    """The evidence list as _evidence.html shows it: each file with how it
+    plays (audio, image or a download) and whether the shopper may remove it."""
+    files = list(shop.evidence.all())
+    for e in files:
+        found = services.file_type(e)
+        e.plays = found.plays if found else ""
+        e.removable = editable and e.uploaded_by_id == shop.shopper_id
+    required = bool(shop.channel and shop.channel.evidence_required)
+    return {"evidence": files, "evidence_required": required}
 
 
 @login_required
@@ -290,10 +306,7 @@ def _save_or_submit(request: HttpRequest, program: Program, shop: Shop) -> HttpR
     outline = shop_outline(shop)
     form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
     submitting = request.POST.get("action") == "submit"
-    if not form.is_valid():
-        return _render_page(
-            request, program, shop, outline=outline, form=form, version=_version(request)
-        )
+    valid = form.is_valid()
     try:
         saved = services.shop_save(
             shop=shop, user=request.user, data=form.shop_input(), version=_version(request)
@@ -324,6 +337,9 @@ def _save_or_submit(request: HttpRequest, program: Program, shop: Shop) -> HttpR
             conflict=True,
             status=409,
         )
+    if not valid:
+        # The valid fields are saved; the marked ones keep what was typed.
+        return _render_page(request, program, _shop(program, shop.pk), outline=outline, form=form)
     if not submitting:
         messages.success(
             request,
@@ -373,10 +389,7 @@ def shop_autosave(request, code, pk):
     with timezone.override(program.zone):
         outline = shop_outline(shop)
         form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
-        if not form.is_valid():
-            errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
-            errors.update({name: [str(m)] for name, m in form.answer_errors.items()})
-            return JsonResponse({"errors": errors}, status=400)
+        form.is_valid()  # every valid field is saved; the others come back as errors
         try:
             saved = services.shop_save(
                 shop=shop, user=request.user, data=form.shop_input(), version=_version(request)
@@ -385,7 +398,22 @@ def shop_autosave(request, code, pk):
             return JsonResponse({"error": stale}, status=409)
         except ValidationError as exc:
             return JsonResponse({"errors": {"__all__": exc.messages}}, status=400)
-        return JsonResponse(score_payload(saved))
+        payload = score_payload(saved)
+        errors = form.field_errors()
+        payload["errors"] = errors
+        payload["unsaved"] = [_field_label(form, name) for name in errors]
+        return JsonResponse(payload)
+
+
+def _field_label(form: ShopForm, name: str) -> str:
+    """The label of an input, for "not saved: …" (a parameter by its number)."""
+    if name in form.fields:
+        return str(form.fields[name].label)
+    pk = name.rpartition("-")[2]
+    for parameter in form.parameters:
+        if str(parameter.pk) == pk:
+            return parameter.text
+    return name
 
 
 @login_required
@@ -420,7 +448,7 @@ def shop_evidence_add(request, code, pk):
                 "program": program,
                 "shop": shop,
                 "editable": True,
-                "evidence": list(shop.evidence.all()),
+                **evidence_context(shop, editable=True),
                 "evidence_form": EvidenceForm() if added else form,
                 "added": added,
             }
@@ -438,12 +466,40 @@ def shop_evidence_file(request, code, evidence_pk):
     )
     if not _readable(program, evidence.shop, request.user):
         raise Http404
-    return FileResponse(
+    found = services.file_type(evidence)
+    # Recordings and screenshots play in the page (<audio>, <img>); anything
+    # else is a download. The type is the sniffed one, never the browser's guess.
+    response = FileResponse(
         evidence.file.open("rb"),
-        as_attachment=True,
+        as_attachment=not (found and found.plays),
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def shop_evidence_remove(request, code, evidence_pk):
+    """The shopper removes a file of theirs before handing the form in."""
+    program = get_program_for(request.user, code)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("shop"), shop__program=program, pk=evidence_pk
+    )
+    shop = evidence.shop
+    if shop.shopper_id != request.user.pk:
+        raise PermissionDenied
+    name = evidence.original_name
+    try:
+        services.evidence_remove(evidence=evidence, user=request.user)
+    except PermissionDenied:
+        messages.error(request, HANDED_IN_ALREADY)
+    else:
+        messages.success(request, _("The file %(name)s was removed.") % {"name": name})
+    return redirect(reverse("shop_form", args=[program.code, shop.pk]) + "#evidence")
 
 
 @login_required

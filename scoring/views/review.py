@@ -108,8 +108,10 @@ def _render_detail(request, program, shop, *, record=None, bound=None):
         # team leader cannot tell agents who the mystery shoppers are.
         "show_shopper": selectors.sees_shoppers(program) or shop.shopper_id == request.user.pk,
         # As shop_evidence_file serves them: the shopper and the program's reviewers.
+        # A calibration rater too, while the session lasts (selectors.read_granted).
         "can_download_evidence": bool(roles & {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
-        or shop.shopper_id == request.user.pk,
+        or shop.shopper_id == request.user.pk
+        or selectors.read_granted(request.user, shop),
         "show_scenario": selectors.can_see_scenario(program, request.user, shop),
         "forward_form": bound.get("forward") or ForwardForm(prefix="forward"),
         "return_form": bound.get("return") or ReturnForm(prefix="return"),

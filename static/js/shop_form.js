@@ -17,8 +17,14 @@
   // execution-record fields already show theirs in place.
   const PARAMETER_INPUT = /^(answer|nonconformity|correct_solution)-\d+$/;
 
-  const placeError = (name, message) => {
-    if (!PARAMETER_INPUT.test(name) || document.getElementById(`${name}-error`)) return;
+  // `placed` marks a message the autosave put there (removed once the field is saved).
+  const placeError = (name, message, placed = false) => {
+    const existing = document.getElementById(`${name}-error`);
+    if (existing) {
+      if (placed && existing.dataset.placed) existing.textContent = message;
+      return;
+    }
+    if (!placed && !PARAMETER_INPUT.test(name)) return; // the server showed it in place
     const field = form.elements.namedItem(name);
     const first = field instanceof RadioNodeList ? field[0] : field;
     if (!first) return;
@@ -26,6 +32,7 @@
     note.className = "invalid-feedback d-block";
     note.id = `${name}-error`;
     note.textContent = message;
+    if (placed) note.dataset.placed = "1";
     let described = first;
     if (first.type === "radio") {
       (first.closest(".d-flex") || first).after(note);
@@ -40,7 +47,7 @@
 
   const clearError = (name) => {
     const note = document.getElementById(`${name}-error`);
-    if (!note || !PARAMETER_INPUT.test(name)) return;
+    if (!note || !(PARAMETER_INPUT.test(name) || note.dataset.placed)) return;
     note.remove();
     const field = form.elements.namedItem(name);
     if (field && !(field instanceof RadioNodeList)) field.classList.remove("is-invalid");
@@ -283,6 +290,15 @@
   let stopped = false; // after a conflict, or once the form is being submitted
   let edits = 0;
 
+  // The fields the server could not save are marked in place; the others were saved.
+  const markErrors = (errors) => {
+    form.querySelectorAll("[data-placed]").forEach((note) => {
+      const name = note.id.replace(/-error$/, "");
+      if (!(name in errors)) clearError(name);
+    });
+    for (const [name, list] of Object.entries(errors)) placeError(name, list[0], true);
+  };
+
   const firstError = (errors) => {
     for (const [name, list] of Object.entries(errors || {})) {
       const label = document.querySelector(`label[for="id_${name}"]`)?.textContent.trim();
@@ -311,12 +327,20 @@
     if (response.ok && !response.redirected && typeof data.version === "number") {
       versionInput.value = data.version;
       form.dataset.savedAt = data.saved_at;
-      setStatus(fill(msgs.saved, { time: data.saved_at_display }));
-      if (edits === seq) {
-        dropCopy();
-        showScores(data, false);
+      const unsaved = data.unsaved || [];
+      markErrors(data.errors || {});
+      if (unsaved.length) {
+        setStatus(fill(msgs.partial, { time: data.saved_at_display, fields: unsaved.join(", ") }));
       } else {
-        keepCopy(); // typed meanwhile: kept under the new version until saved
+        setStatus(fill(msgs.saved, { time: data.saved_at_display }));
+      }
+      if (edits === seq) showScores(data, false);
+      if (edits === seq && !unsaved.length) {
+        dropCopy();
+      } else {
+        // Typed meanwhile, or a field the server refused: this browser keeps
+        // the whole form under the new version until every field is saved.
+        keepCopy();
       }
     } else if (response.status === 409) {
       stopped = true;
