@@ -7,7 +7,6 @@ from sampling import services as sampling
 from sampling.models import PlannedShop
 from tests.sampling_data import contact_month
 
-
 # What the shoppers of the tests say when their contact ran off its slot (the
 # tests' contacts start "now" or on fixed days, whatever day the plan gave).
 OFF_SLOT_REASON = "Slot penuh, kontak dilakukan di luar jadwal"

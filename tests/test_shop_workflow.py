@@ -322,7 +322,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
         ("call.mp3", b"\xff\xfb\x90\x64" + bytes(60), "recording", None),
         ("call.wav", b"RIFF\x24\x08\x00\x00WAVEfmt ", "recording", None),
         ("screen.png", PNG, "screenshot", None),
-        ("chat.txt", "Agen: Selamat pagi, ada yang bisa dibantu?".encode(), "transcript", None),
+        ("chat.txt", b"Agen: Selamat pagi, ada yang bisa dibantu?", "transcript", None),
         ("ticket.pdf", b"%PDF-1.7 ...", "transcript", None),
         # The cases: the name says one thing, the bytes another.
         ("fake.png", b"Agen: Selamat pagi, ada yang bisa dibantu?", "recording", "plain text"),

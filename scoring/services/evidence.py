@@ -52,17 +52,57 @@ TYPES = {
     t.content_type: t
     for t in [
         FileType("audio/mpeg", "MP3", ("mp3",), AUDIO),
-        FileType("audio/wav", "WAV", ("wav", "wave",), AUDIO),
-        FileType("audio/ogg", "OGG", ("ogg", "oga", "opus",), AUDIO),
-        FileType("audio/mp4", "M4A", ("m4a", "mp4", "aac",), AUDIO),
+        FileType(
+            "audio/wav",
+            "WAV",
+            (
+                "wav",
+                "wave",
+            ),
+            AUDIO,
+        ),
+        FileType(
+            "audio/ogg",
+            "OGG",
+            (
+                "ogg",
+                "oga",
+                "opus",
+            ),
+            AUDIO,
+        ),
+        FileType(
+            "audio/mp4",
+            "M4A",
+            (
+                "m4a",
+                "mp4",
+                "aac",
+            ),
+            AUDIO,
+        ),
         FileType("image/png", "PNG", ("png",), IMAGE),
-        FileType("image/jpeg", "JPEG", ("jpg", "jpeg",), IMAGE),
+        FileType(
+            "image/jpeg",
+            "JPEG",
+            (
+                "jpg",
+                "jpeg",
+            ),
+            IMAGE,
+        ),
         FileType("image/webp", "WebP", ("webp",), IMAGE),
         FileType("application/pdf", "PDF", ("pdf",), DOCUMENT),
         FileType(
             "text/plain",
             gettext_lazy("plain text"),
-            ("txt", "text", "log", "csv", "eml",),
+            (
+                "txt",
+                "text",
+                "log",
+                "csv",
+                "eml",
+            ),
             DOCUMENT,
         ),
     ]
