@@ -35,9 +35,12 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Program)
 class ProgramAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "code", "organization", "is_active"]
+    list_display = ["name", "code", "organization", "scoring_mode", "is_active"]
     search_fields = ["name", "code"]
     inlines = [MembershipInline]
+    # Changed on Setup → Rules only, through the service that keeps every shop's
+    # mode and score as they were (tests/test_scoring_mode_kept.py).
+    readonly_fields = ["scoring_mode"]
 
 
 @admin.register(Membership)

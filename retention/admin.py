@@ -1,20 +1,23 @@
 from django.contrib import admin
 
+from mysteryshop.admin import ReadOnlyAdmin
 from retention.models import LegalHold, PurgeLog, PurgeRun
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(admin.ModelAdmin):
+class LegalHoldAdmin(ReadOnlyAdmin):
+    """Read-only: holds are placed and lifted on the program's Retention page,
+    through the hold service, which records who and why (PGD-6, TLK-6)."""
+
     list_display = ["program", "record_type", "object_id", "reason", "created_by", "created_at"]
     list_filter = ["program", "record_type"]
-
-    def save_model(self, request, obj, form, change):
-        obj.created_by = obj.created_by or request.user
-        super().save_model(request, obj, form, change)
+    list_select_related = ["program", "created_by"]
 
 
 @admin.register(PurgeLog)
-class PurgeLogAdmin(admin.ModelAdmin):
+class PurgeLogAdmin(ReadOnlyAdmin):
+    """The log is evidence of what the purge deleted: read-only."""
+
     list_display = [
         "purged_at",
         "program_code",
@@ -26,20 +29,10 @@ class PurgeLogAdmin(admin.ModelAdmin):
     ]
     list_filter = ["program_code", "record_type"]
 
-    def has_change_permission(self, request, obj=None):
-        return False  # the log is evidence: read-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PurgeRun)
-class PurgeRunAdmin(admin.ModelAdmin):
+class PurgeRunAdmin(ReadOnlyAdmin):
+    """Claimed by the scheduled purge only; kept with its log."""
+
     list_display = ["month", "program", "by", "started_at", "finished_at", "purged"]
     list_filter = ["program"]
-
-    def has_add_permission(self, request):
-        return False  # claimed by the scheduled purge only
-
-    def has_change_permission(self, request, obj=None):
-        return False

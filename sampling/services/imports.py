@@ -313,6 +313,43 @@ def imports_sweep(*, now=None) -> int:
     return queued
 
 
+def contact_import_requeue(*, record: ContactImport, user: User) -> bool:
+    """Start an unfinished import again from the beginning (the Django admin's
+    "requeue": a worker that was killed for memory, a lost message). Its attempts
+    start again from zero; a finished import is left alone (False)."""
+    claimed = ContactImport.objects.filter(
+        pk=record.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
+    ).update(status=ImportStatus.PENDING, attempts=0, progress=0, started_at=None)
+    if claimed:
+        logger.warning("Contact import %s requeued by %s", record.pk, user)
+        transaction.on_commit(lambda: enqueue_import(record.pk))
+    return bool(claimed)
+
+
+def contact_import_fail(*, record: ContactImport, user: User) -> bool:
+    """Give up an unfinished import (the Django admin's "mark failed"); nothing of
+    it was written (each run writes all or nothing). A finished one: False."""
+    problem = {
+        "text": gettext_noop(
+            "The import was stopped by an administrator; nothing was imported. "
+            "Upload the file again."
+        ),
+        "params": {},
+    }
+    claimed = ContactImport.objects.filter(
+        pk=record.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
+    ).update(
+        status=ImportStatus.FAILED,
+        progress=100,
+        finished_at=timezone.now(),
+        message=worded(problem),
+        problem=problem,
+    )
+    if claimed:
+        logger.warning("Contact import %s marked failed by %s", record.pk, user)
+    return bool(claimed)
+
+
 def _import_failed(record: ContactImport, problem: dict, started: float) -> ContactImport:
     """Fail the import, storing why untranslated (worded for each reader) and,
     for the record, worded in the uploader's language."""
