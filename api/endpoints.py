@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -40,7 +39,9 @@ from sampling import services as sampling_services
 from sampling.forms import ContactImportForm
 from sampling.views.imports import DATA_ROLES
 
-DESCRIPTION = gettext_lazy(
+# The OpenAPI document is for developers and is checked in: English, not translated
+# (a translated text would freeze in the language of the request that loaded it).
+DESCRIPTION = (
     "Read a program's imports, plans, finalized shops, defects and monthly figures, "
     "and push a month of contact data. Authenticate with a program API token "
     "(`Authorization: Bearer mst_…`, made by the program's manager under Setup → "
@@ -57,7 +58,7 @@ DESCRIPTION = gettext_lazy(
 api = NinjaAPI(
     title="mysteryshop API",
     version="1",
-    description=str(DESCRIPTION),
+    description=DESCRIPTION,
     urls_namespace="api",
     docs_url=None,  # /api/docs is api.views.api_docs: Swagger UI served from our static files
     openapi_url="/openapi.json",
@@ -65,6 +66,7 @@ api = NinjaAPI(
 )
 
 REPORT_READERS = reports.viewer_roles()
+PAGE_MAX = 500  # rows a list gives at most at once (?limit=…, 100 by default)
 ERRORS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: InvalidProblem}
 
 
@@ -154,7 +156,7 @@ def _schedule_hidden() -> HttpResponse:
     tags=["contact data"],
     summary="Contact data imports",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=PAGE_MAX)
 def import_list(request: HttpRequest, code: str, month: str | None = None):
     """The program's imports, newest first; `month` (YYYY-MM) keeps those of one month."""
     program = program_for(request, code, roles=DATA_ROLES)
@@ -280,7 +282,7 @@ def import_detail(request: HttpRequest, code: str, import_id: int):
     tags=["plans"],
     summary="Sample plans",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=PAGE_MAX)
 def plan_list(request: HttpRequest, code: str, month: str | None = None):
     program = program_for(request, code, roles=READ_SCHEDULE)
     return selectors.plans_of(program, _month(month))
@@ -293,7 +295,7 @@ def plan_list(request: HttpRequest, code: str, month: str | None = None):
     tags=["plans"],
     summary="The planned shops of a month's plan",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=PAGE_MAX)
 def planned_shop_list(request: HttpRequest, code: str, month: str):
     program = program_for(request, code, roles=READ_SCHEDULE)
     first = _month(month)
@@ -317,7 +319,7 @@ def planned_shop_list(request: HttpRequest, code: str, month: str):
     tags=["shops"],
     summary="Finalized shops with their scores",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=PAGE_MAX)
 def shop_list(request: HttpRequest, code: str, month: str | None = None):
     """The finalized shops the caller may read (as on the shop list page), newest
     first, with the total score and the score of each section by its code."""
@@ -332,7 +334,7 @@ def shop_list(request: HttpRequest, code: str, month: str | None = None):
     tags=["defects"],
     summary="Defects and their acknowledgement",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=PAGE_MAX)
 def defect_list(
     request: HttpRequest,
     code: str,
