@@ -198,6 +198,12 @@ def on_month(month: date) -> Callable:
 TABLE: dict[str, Entry] = {
     # --- mysteryshop ---------------------------------------------------------------
     "healthz": Entry(public(200), args=_no_args),
+    # Off in tests: no METRICS_TOKEN, no single sign-on client (tests/test_ops_logs.py,
+    # tests/test_oidc.py check them switched on).
+    "metrics": Entry(public(404), args=_no_args),
+    "oidc_authentication_init": Entry(public(404), args=_no_args),
+    "oidc_authentication_callback": Entry(public(404), args=_no_args),
+    "oidc_logout": Entry(public(405), args=_no_args, post=public(LOGIN)),
     "set_language": Entry(
         public(405), args=_no_args, post=public(Redirect("home")), data={"language": "id"}
     ),
