@@ -24,6 +24,7 @@ from django.contrib import auth, messages
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import View
 from mozilla_django_oidc import middleware as oidc_middleware
@@ -179,3 +180,16 @@ class SessionRefresh(oidc_middleware.SessionRefresh):
             redirect["HX-Redirect"] = response["Location"]
             return redirect
         return response
+
+
+def axes_exempt(request, credentials) -> bool:
+    """AXES_WHITELIST_CALLABLE: the provider's callback is not counted by the lockout.
+
+    No password is typed here (the provider guards, and throttles, the
+    credentials), and a refused callback names no username, so counting it would
+    let five refused sign-ins lock everyone behind one office address out of
+    single sign-on. Password sign-ins are counted as before.
+    """
+    if request is None or (credentials or {}).get("password"):
+        return False
+    return request.path == reverse("oidc_authentication_callback")

@@ -204,6 +204,9 @@ for _entry in TRUSTED_PROXIES:
 if TRUSTED_PROXY_COUNT < 1:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 1 or more (proxies in front).")
 AXES_CLIENT_IP_CALLABLE = "mysteryshop.clientip.client_ip"
+# Sign-ins through the identity provider's callback are not counted (no password
+# is typed here; mysteryshop.oidc.axes_exempt).
+AXES_WHITELIST_CALLABLE = "mysteryshop.oidc.axes_exempt"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Password-reset mails: at most this many per address and per client address an
 # hour (programs.services.accounts); the page answers the same when throttled.

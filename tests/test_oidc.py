@@ -407,3 +407,20 @@ def test_an_htmx_request_due_for_a_refresh_sends_the_whole_page(client, sso):
     session.save()
     answer = client.get(reverse("home"), HTTP_HX_REQUEST="true")
     assert answer.status_code == 204 and answer["HX-Redirect"].startswith(sso.issuer)
+
+
+def test_single_sign_on_works_with_the_lockout_on(client, sso, settings):
+    settings.AXES_ENABLED = True
+    user = UserFactory(email="sari@example.com")
+    sso.person("sari@example.com")
+    sso.signed_in = "sari@example.com"
+    sign_in(client, sso)
+    assert signed_in_user(client) == user
+    client.logout()
+    sso.signed_in = "someone-else@example.com"
+    sso.person("someone-else@example.com")
+    for _ in range(6):  # refused sign-ins through the provider lock nobody out
+        sign_in(client, sso)
+    sso.signed_in = "sari@example.com"
+    sign_in(client, sso)
+    assert signed_in_user(client) == user

@@ -184,3 +184,26 @@ def test_metrics_count_requests_by_view_name(client, settings):
     assert 'mysteryshop_http_request_duration_seconds_bucket{le="0.1",view="login"}' in text
     age = re.search(r"^mysteryshop_worker_heartbeat_age_seconds (\S+)$", text, re.MULTILINE)
     assert age and 0 <= float(age.group(1)) < 60
+
+
+def test_metrics_add_up_the_gunicorn_processes(tmp_path):
+    """The image runs gunicorn with PROMETHEUS_MULTIPROC_DIR: each process writes
+    its figures there and /metrics reads them all."""
+    code = """
+import django
+django.setup()
+from django.test import Client
+from django.test.utils import override_settings
+with override_settings(METRICS_TOKEN="t0ken-for-the-test", ALLOWED_HOSTS=["testserver"]):
+    client = Client()
+    client.get("/accounts/login/")
+    answer = client.get("/metrics", HTTP_AUTHORIZATION="Bearer t0ken-for-the-test")
+    print(answer.status_code)
+    print(answer.content.decode())
+"""
+    result = _fresh(code, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    status, _, text = result.stdout.partition("\n")
+    assert status == "200"
+    assert 'mysteryshop_http_requests_total{method="GET",status="200",view="login"} 1.0' in text
+    assert list(tmp_path.glob("*.db")), "the figures are in the shared folder"
