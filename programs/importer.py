@@ -77,9 +77,15 @@ class ImportResult:
     teams_created: int = 0
     areas_created: int = 0
 
+    error_total: int = 0  # errors found, when `errors` holds only the first ones (stored)
+
     @property
     def ok(self) -> bool:
         return not self.file_error and not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return max(len(self.errors), self.error_total)
 
     @property
     def shown_errors(self) -> list[RowError]:
@@ -87,7 +93,38 @@ class ImportResult:
 
     @property
     def hidden_error_count(self) -> int:
-        return max(0, len(self.errors) - MAX_SHOWN_ERRORS)
+        return max(0, self.error_count - MAX_SHOWN_ERRORS)
+
+    def to_json(self) -> dict:
+        """What the import page shows, to store (only the errors it lists)."""
+        return {
+            **{
+                name: getattr(self, name)
+                for name in (
+                    "file_name",
+                    "file_format",
+                    "encoding",
+                    "file_error",
+                    "file_error_details",
+                    "rows",
+                    "agents_created",
+                    "agents_updated",
+                    "agents_unchanged",
+                    "teams_created",
+                    "areas_created",
+                )
+            },
+            "errors": [[e.row, e.column, e.message] for e in self.shown_errors],
+            "error_total": self.error_count,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ImportResult":
+        fields = {k: v for k, v in data.items() if k != "errors"}
+        errors = [
+            RowError(row, column, message) for row, column, message in data.get("errors", [])
+        ]
+        return cls(**fields, errors=errors)
 
 
 @dataclass
@@ -109,9 +146,10 @@ class _AgentPlan:
 # --- Reading the file --------------------------------------------------------
 
 
-def read_table(file, result: ImportResult) -> list[list[str]]:
-    """The file's cells as text, one list per row, the header first."""
-    name = result.file_name
+def check_upload(file, name: str) -> bytes:
+    """The checks an upload gets before it is stored (cheap, in the request):
+    its name, its size, and for a workbook that it unpacks to a sane size.
+    Returns its bytes; raises FileRejected."""
     if not name.lower().endswith(ALLOWED_EXTENSIONS):
         raise FileRejected(
             _("“%(name)s” is not a CSV (.csv) or Excel (.xlsx) file.") % {"name": name}
@@ -124,6 +162,17 @@ def read_table(file, result: ImportResult) -> list[list[str]]:
             _("The file is larger than %(size)d MB. Split it into smaller files.")
             % {"size": MAX_FILE_BYTES // (1024 * 1024)}
         )
+    if sniff(data[:SAMPLE_BYTES]) == "xlsx":
+        rejection = xlsx_rejection(io.BytesIO(data), max_uncompressed=XLSX_MAX_UNCOMPRESSED)
+        if rejection:
+            raise rejection
+    return data
+
+
+def read_table(file, result: ImportResult) -> list[list[str]]:
+    """The file's cells as text, one list per row, the header first."""
+    name = result.file_name
+    data = check_upload(file, name)
     if sniff(data[:SAMPLE_BYTES]) == "xlsx":
         result.file_format = "XLSX"
         return _read_xlsx(data)
@@ -181,10 +230,8 @@ def _read_csv(text: str) -> list[list[str]]:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
-    """Cells of the first sheet; formulas give their cached values."""
-    rejection = xlsx_rejection(io.BytesIO(data), max_uncompressed=XLSX_MAX_UNCOMPRESSED)
-    if rejection:
-        raise rejection
+    """Cells of the first sheet (checked by `check_upload`); formulas give
+    their cached values."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -347,7 +394,9 @@ def _new_groups(rows, code_column: str, name_column: str, existing: dict, model,
 
 def validate(program: Program, rows, result: ImportResult):
     """Build the agents, teams and areas of the file without saving anything."""
-    teams = {t.code.lower(): t for t in Team.objects.filter(program=program)}
+    teams = {
+        t.code.lower(): t for t in Team.objects.filter(program=program).select_related("area")
+    }
     areas = {a.code.lower(): a for a in Area.objects.filter(program=program)}
     channels = {c.code.lower(): c for c in Channel.objects.filter(program=program)}
     agents = {

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from programs.importer import COLUMNS, MAX_SHOWN_ERRORS
-from programs.models import Agent, Area, Channel, Role, Team
+from programs.models import Agent, AgentImport, Area, Channel, Role, Team
 from programs.services.people import agents_import
 
 pytestmark = pytest.mark.django_db
@@ -502,26 +502,44 @@ def test_import_page_documents_every_column(client, program, channels, analyst):
     assert "YYYY-MM-DD" in body
 
 
-def test_a_good_upload_redirects_to_the_list_with_a_summary(client, program, channels, analyst):
+def _post(client, url, data, capture):
+    """POST the upload (the worker, eager in tests, runs when it commits), then
+    open the page it leads to."""
+    with capture(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.status_code
+    return client.get(response["Location"], follow=True)
+
+
+def test_a_good_upload_shows_the_imports_summary(
+    client, program, channels, analyst, django_capture_on_commit_callbacks
+):
     client.force_login(analyst)
     url = reverse("people_import", args=[program.code])
-    response = client.post(url, {"file": upload(GOOD)}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("agent_list", args=[program.code])
+    response = _post(client, url, {"file": upload(GOOD)}, django_capture_on_commit_callbacks)
+    record = AgentImport.objects.get()
+    detail = reverse("people_import_detail", args=[program.code, record.pk])
+    assert response.request["PATH_INFO"] == detail
     body = response.content.decode()
     assert "read as UTF-8" in body
     assert (
         "Agents created: 2, updated: 0, unchanged: 0. Teams created: 1. Areas created: 1." in body
     )
-    assert "Siti Rahmawati" in body
+    assert reverse("agent_list", args=[program.code]) in body
     assert Agent.objects.first().history.first().history_user == analyst
+    assert "agents.csv" in client.get(url).content.decode()  # listed among recent imports
 
 
-def test_a_bad_upload_shows_the_error_table_and_saves_nothing(client, program, analyst):
+def test_a_bad_upload_shows_the_error_table_and_saves_nothing(
+    client, program, analyst, django_capture_on_commit_callbacks
+):
     client.force_login(analyst)
     url = reverse("people_import", args=[program.code])
     rows = [f"E{i},,nope,,,,,,," for i in range(MAX_SHOWN_ERRORS)]
     before = snapshot()
-    response = client.post(url, {"file": upload(csv_text(*rows))})
+    response = _post(
+        client, url, {"file": upload(csv_text(*rows))}, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "“agents.csv” has 200 errors." in body
@@ -531,7 +549,9 @@ def test_a_bad_upload_shows_the_error_table_and_saves_nothing(client, program, a
     assert snapshot() == before
 
 
-def test_a_file_error_is_shown_on_the_page(client, program, analyst):
+def test_a_file_error_is_shown_on_the_page(
+    client, program, analyst, django_capture_on_commit_callbacks
+):
     client.force_login(analyst)
     url = reverse("people_import", args=[program.code])
     response = client.post(url, {"file": upload(b"", "agents.csv")})
@@ -539,7 +559,15 @@ def test_a_file_error_is_shown_on_the_page(client, program, analyst):
     body = response.content.decode()
     # Django refuses an empty upload before the importer sees it.
     assert "The submitted file is empty." in body
-    response = client.post(url, {"file": upload("a,b\r\n1,2\r\n")})
+    # A file of the wrong kind is refused at once, and not stored.
+    response = client.post(url, {"file": upload("a,b\r\n", "agents.txt")})
+    assert response.status_code == 200
+    assert "is not a CSV (.csv) or Excel (.xlsx) file." in response.content.decode()
+    assert not AgentImport.objects.exists()
+    # Wrong columns are found by the worker, and shown on the import's page.
+    response = _post(
+        client, url, {"file": upload("a,b\r\n1,2\r\n")}, django_capture_on_commit_callbacks
+    )
     body = response.content.decode()
     assert "The columns of the file are not the expected ones." in body
     assert "Missing columns: employee_id" in body
@@ -563,8 +591,8 @@ def test_analyst_imports_a_csv_and_sees_the_agents(page, live_server, login, pro
         files=[{"name": "agents.csv", "mimeType": "text/csv", "buffer": GOOD.encode()}],
     )
     page.get_by_role("button", name="Check and import").click()
-    page.wait_for_url(f"{live_server.url}{reverse('agent_list', args=[program.code])}")
-    assert page.get_by_text("Agents created: 2").is_visible()
+    page.get_by_text("Agents created: 2").wait_for()  # the import's page, when it is done
+    page.get_by_role("link", name="See the agents").click()
     table = page.locator("#agent-table")
     assert table.get_by_text("Siti Rahmawati").is_visible()
     assert table.get_by_text("Budi Santoso").is_visible()

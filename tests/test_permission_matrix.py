@@ -41,6 +41,7 @@ from mysteryshop.health import heartbeat_record
 from notifications.models import Notification
 from programs.models import (
     Agent,
+    AgentImport,
     Area,
     Channel,
     CoachingRule,
@@ -251,6 +252,7 @@ TABLE: dict[str, Entry] = {
         post=program_page(ANALYST_AND_MANAGER, Redirect("agent_edit")),
     ),
     "people_import": Entry(program_page(ANALYST_AND_MANAGER)),
+    "people_import_detail": Entry(program_page(ANALYST_AND_MANAGER), args=on("agent_import")),
     "people_import_template": Entry(
         program_page(ANALYST_AND_MANAGER), args=lambda w: [w.program.code, "csv"]
     ),
@@ -381,6 +383,10 @@ TABLE: dict[str, Entry] = {
     # For a member who may not read the shop, the file does not exist.
     "shop_evidence_file": Entry(
         {**program_page(SHOP_READERS), TEAM_LEADER: 404, VIEWER: 404}, args=on("evidence")
+    ),
+    # The shopper takes back an upload of theirs (before submit); nobody else may.
+    "shop_evidence_remove": Entry(
+        POST_ONLY, args=on("evidence"), post=program_page(SHOPPER_ONLY, Redirect("shop_form"))
     ),
     # --- scoring: review -------------------------------------------------------------------
     # Every member has a list: its rows are the shops they may see.
@@ -713,6 +719,9 @@ def _program_objects(program, *, team_leader=None, supervisor=None, shopper=None
             program=program, name="export", scope="read", user=UserFactory()
         )[0],
         "spare_membership": MembershipFactory(program=program, role=Role.VIEWER),
+        "agent_import": AgentImport.objects.create(
+            program=program, original_name="agents.csv", file="agent-imports/agents.csv"
+        ),
         "area": area,
         "team": team,
         "agent": agent,

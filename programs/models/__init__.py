@@ -1,3 +1,4 @@
+from programs.models.agent_imports import AgentImport, AgentImportStatus
 from programs.models.core import (
     ROLE_RACI,
     ExecutionPattern,
@@ -44,6 +45,8 @@ from programs.models.scorecards import (
 __all__ = [
     "ROLE_RACI",
     "Agent",
+    "AgentImport",
+    "AgentImportStatus",
     "AnswerType",
     "Area",
     "Channel",

@@ -8,6 +8,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mysteryshop.history import HistoryEntry, history_entries
+from mysteryshop.uploads import FileRejected
 from programs.access import EDIT_PEOPLE, get_program_for
 from programs.forms.people import (
     AgentFilter,
@@ -31,13 +33,15 @@ from programs.importer import (
     COLUMNS,
     MAX_FILE_BYTES,
     MAX_SHOWN_ERRORS,
+    ImportResult,
     template_csv,
     template_xlsx,
 )
-from programs.models import Agent, Area, Channel, Team, User
-from programs.services.people import agents_import
+from programs.models import Agent, AgentImport, Area, Channel, Team, User
+from programs.services.people import agent_import_nudge, agent_import_start
 
 AGENTS_PER_PAGE = 25
+RECENT_IMPORTS = 10
 HISTORY_LIMIT = 50
 
 # The import's columns as the upload page documents them: (required, meaning).
@@ -381,19 +385,44 @@ def agent_deactivate(request, code, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def people_import(request, code):
-    """Upload agents (and new teams and areas) from one CSV or XLSX file, all or nothing."""
+    """Upload agents (and new teams and areas) from one CSV or XLSX file. The
+    file is stored and imported by the worker, all or nothing; the import's
+    page follows it."""
     program = get_program_for(request.user, code, roles=EDIT_PEOPLE)
     form = AgentImportForm(*_posted(request, files=True))
     result = None
     if request.method == "POST" and form.is_valid():
-        result = agents_import(program=program, file=form.cleaned_data["file"], user=request.user)
-        if result.ok:
-            messages.success(request, _import_summary(result))
-            return redirect("agent_list", program.code)
+        upload = form.cleaned_data["file"]
+        try:
+            with transaction.atomic():
+                record = agent_import_start(program=program, upload=upload, user=request.user)
+            record.refresh_from_db(fields=["status"])  # an eager worker may be done already
+        except FileRejected as exc:  # refused before it is stored
+            result = ImportResult(
+                file_name=upload.name, file_error=exc.message, file_error_details=exc.details
+            )
+        else:
+            if record.queued is False:  # saved, but the broker did not take the task
+                messages.warning(
+                    request,
+                    _(
+                        "The file was saved, but the job queue is not answering right now: "
+                        "its import starts by itself when the queue is back. There is no "
+                        "need to upload it again."
+                    ),
+                )
+            elif not record.is_finished:
+                messages.info(
+                    request, _("The file was received; the import runs in the background.")
+                )
+            return redirect("people_import_detail", program.code, record.pk)
     context = {
         "program": program,
         "form": form,
         "result": result,
+        "imports": AgentImport.objects.filter(program=program).select_related("uploaded_by")[
+            :RECENT_IMPORTS
+        ],
         "columns": [(column, *COLUMN_HELP[column]) for column in COLUMNS],
         "channels": Channel.objects.filter(program=program).values_list("code", "name"),
         "channel_separator": CHANNEL_SEPARATOR,
@@ -401,6 +430,35 @@ def people_import(request, code):
         "max_shown_errors": MAX_SHOWN_ERRORS,
     }
     return render(request, "programs/people/import.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def people_import_detail(request, code, pk):
+    """One agents import: its progress while the worker runs it (htmx polls
+    the status), then what it did, or the file's problem and the rows in
+    error, next to their row and column."""
+    program = get_program_for(request.user, code, roles=EDIT_PEOPLE)
+    record = get_object_or_404(
+        AgentImport.objects.select_related("uploaded_by"), program=program, pk=pk
+    )
+    # Waiting since before a broker outage ended: queue it again (the sweep does too).
+    agent_import_nudge(record=record)
+    result = ImportResult.from_json(record.result) if record.is_finished else None
+    template = "programs/people/import_detail.html"
+    if request.htmx:
+        template += "#status"
+    return render(
+        request,
+        template,
+        {
+            "program": program,
+            "record": record,
+            "result": result,
+            "summary": _import_summary(result) if result and result.ok else "",
+            "max_shown_errors": MAX_SHOWN_ERRORS,
+        },
+    )
 
 
 def _import_summary(result) -> str:
