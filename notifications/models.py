@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     CASE_CALIBRATION_DUE = "case_calibration_due", _("Calibration of a customer case due")
     CASE_CALIBRATION_OVERDUE = "case_calibration_over", _("Calibration of a customer case overdue")
     DEFECT_TO_PASS_ON = "defect_to_pass_on", _("Nonconformity notes to pass on")
+    HANDIN_OVERDUE = "handin_overdue", _("MS form not handed in by its date")
     REPORT_DUE = "report_due", _("Monthly report due soon")
     REPORT_OVERDUE = "report_overdue", _("Monthly report overdue")
     REPORT_SUBMITTED = "report_submitted", _("Monthly report submitted")

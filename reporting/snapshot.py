@@ -119,6 +119,7 @@ def dump(figures: MonthlyFigures) -> dict:
         ],
         "follow_up": figures.follow_up,
         "calibrations_held": figures.calibrations_held,
+        "off_slot": figures.off_slot,
         "trend": [[m.isoformat(), _mean(mean)] for m, mean in figures.trend],
         "nonconformities": [
             {
@@ -176,6 +177,7 @@ def load(program: Program, data: dict) -> MonthlyFigures:
         ],
         follow_up=data["follow_up"],
         calibrations_held=data["calibrations_held"],
+        off_slot=data.get("off_slot", 0),  # absent from reports frozen before it was counted
         trend=[(date.fromisoformat(m), _unmean(mean)) for m, mean in data["trend"]],
         nonconformities=[
             RecapRow(**{**r, "date": date.fromisoformat(r["date"])})

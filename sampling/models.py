@@ -434,13 +434,19 @@ class ShopStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     RESCHEDULE = "reschedule", _("To reschedule")
     STARTED = "started", _("Started (draft)")
+    RETURNED = "returned", _("Returned for correction")
     SUBMITTED = "submitted", _("Submitted, in review")
     DONE = "done", _("Finalized")
     CANCELLED = "cancelled", _("Cancelled")
 
 
 # Shops the shopper still has to do something for once their day has passed.
-OPEN_SHOP_STATUSES = (ShopStatus.PLANNED, ShopStatus.RESCHEDULE, ShopStatus.STARTED)
+OPEN_SHOP_STATUSES = (
+    ShopStatus.PLANNED,
+    ShopStatus.RESCHEDULE,
+    ShopStatus.STARTED,
+    ShopStatus.RETURNED,
+)
 
 
 class PlannedShop(models.Model):

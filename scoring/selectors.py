@@ -192,6 +192,8 @@ class ShopRow:
     high_impact: bool
     notes: str
     submitted_at: datetime | None
+    handin_due: date | None = None
+    time_deviation_minutes: int | None = None
 
 
 def _decimal(value) -> Decimal | None:
@@ -225,12 +227,16 @@ def shop_rows(program: Program, shops: Iterable[Shop], *, user=None) -> list[Sho
     shown to those who may see shoppers, or to the shopper themself."""
     shops = list(shops)
     all_names = user is None or sees_shoppers(program)
+    # The agents' side (team leaders, viewers) reads a score once the QC analyst
+    # has finalized it, and never the shopper's internal notes.
+    inside = user is None or sees_shoppers(program)
     failed_ids = {f.get("parameter") for s in shops for f in s.critical_failures or []}
     parameters = Parameter.objects.in_bulk([pk for pk in failed_ids if pk])
     rows = []
     for shop in shops:
         planned = shop.planned_shop
         channel = shop.channel or planned.channel
+        scored = inside or shop.state == ShopState.FINALIZED
         rows.append(
             ShopRow(
                 pk=shop.pk,
@@ -246,15 +252,23 @@ def shop_rows(program: Program, shops: Iterable[Shop], *, user=None) -> list[Sho
                 team=shop.agent.team.name if shop.agent_id else "",
                 state=shop.state,
                 state_label=str(shop.get_state_display()),
-                score=shop.score,
-                below_target=shop.score is not None and shop.score < program.target_score,
-                sections={k: _decimal(v) for k, v in (shop.section_scores or {}).items()},
+                score=shop.score if scored else None,
+                below_target=scored
+                and shop.score is not None
+                and shop.score < program.target_score,
+                sections={k: _decimal(v) for k, v in (shop.section_scores or {}).items()}
+                if scored
+                else {},
                 critical_errors=[
                     _critical_error(f, parameters) for f in shop.critical_failures or []
-                ],
+                ]
+                if scored
+                else [],
                 high_impact=shop.high_impact,
-                notes=shop.notes,
+                notes=shop.notes if inside else "",
                 submitted_at=shop.submitted_at,
+                handin_due=shop.handin_due,
+                time_deviation_minutes=shop.time_deviation_minutes,
             )
         )
     return rows

@@ -119,6 +119,7 @@ class MonthlyFigures:
     weighted: Decimal | None = None  # design-weighted mean, when it differs from the plain
     retests: Mean = field(default_factory=lambda: mean_ci([]))  # apart from the sample
     areas: list[Group] = field(default_factory=list)  # on plans framed per area (TLK-5.1.2)
+    off_slot: int = 0  # shops started past the program's tolerance of their slot (TLK-5.3.1)
     interval_method: str = INTERVAL_METHOD  # a frozen report keeps the method it was made with
 
     @property
@@ -224,6 +225,7 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
             "planned_shop__slot__band__name",
             "agent__name",
             "agent__team__name",
+            "time_deviation_minutes",
         )
     )
     scores = [r["score"] for r in rows if r["score"] is not None]
@@ -255,6 +257,11 @@ def monthly_figures(program: Program, month: date) -> MonthlyFigures:
             for kind in ("CACE", "BACE", "CoACE")
         },
         at_target=share_at_target(scores, program.target_score),
+        off_slot=sum(
+            1
+            for r in rows
+            if (r["time_deviation_minutes"] or 0) > program.contact_time_tolerance_minutes
+        ),
         retests=mean_ci(
             _finalized(program, month, following, retests=True)
             .exclude(score=None)

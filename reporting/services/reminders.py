@@ -30,6 +30,7 @@ from reporting.services.reports import current_report, first_report_month
 from sampling.models import ContactImport, PlannedShop, PlanStatus, SamplePlan, ShopStatus
 from sampling.selectors import week_one_material
 from sampling.services import previous_month
+from scoring.models import Shop, ShopState
 
 MORNING_HOUR = 6  # today's shops go out from 06:00 in the program's zone
 WEEK_I_LAST_DAY = 7  # TLK-5.2.1.1: data and plan ready by the end of week I
@@ -354,6 +355,51 @@ def sweep_report(program: Program, now: datetime) -> int:
     )
 
 
+def sweep_handins(program: Program, now: datetime) -> int:
+    """TLK-5.3.4: MS forms filled by team leaders or supervisors past their
+    hand-in day. One not handed in: its filler is reminded; one waiting with
+    the supervisor: the program's supervisors are, once per form and step."""
+    today = timezone.localtime(now, program.zone).date()
+    shops = Shop.objects.filter(
+        program=program,
+        handin_due__lt=today,
+        state__in=[ShopState.DRAFT, ShopState.RETURNED, ShopState.SUPERVISOR_REVIEW],
+    ).select_related("shopper", "planned_shop")
+    supervisors = None
+    made = 0
+    for shop in shops:
+        waiting = shop.state == ShopState.SUPERVISOR_REVIEW
+
+        def message(user, shop=shop, waiting=waiting):
+            values = {"number": shop.planned_shop.number, "due": shop.handin_due.isoformat()}
+            if waiting:
+                return (
+                    _("MS form #%(number)s waits for you to pass it on") % values,
+                    _("It was to reach the QC analyst by %(due)s (TLK-5.3.4).") % values,
+                )
+            return (
+                _("MS form #%(number)s not handed in") % values,
+                _("It was to be handed in to the supervisor by %(due)s (TLK-5.3.4).") % values,
+            )
+
+        if waiting:
+            if supervisors is None:
+                supervisors = members(program, Role.SUPERVISOR)
+            recipients, url = supervisors, reverse("review_queue", args=[program.code])
+        else:
+            recipients, url = [shop.shopper], reverse("shop_form", args=[program.code, shop.pk])
+        made += notify_each(
+            recipients,
+            kind=Kind.HANDIN_OVERDUE,
+            occasion=f"{shop.pk}:{shop.state}",
+            program=program,
+            message=message,
+            url=url,
+            now=now,
+        )
+    return made
+
+
 SWEEPS = {
     "shops_today": sweep_shops_today,
     "defects": sweep_defects,
@@ -362,6 +408,7 @@ SWEEPS = {
     "week_one": sweep_week_one,
     "calibration": sweep_calibration,
     "report": sweep_report,
+    "handins": sweep_handins,
 }
 
 

@@ -15,6 +15,9 @@ from scoring.services.form import (
     AnswerInput,
     ShopInput,
     StaleEdit,
+    goes_via_supervisor,
+    handin_due,
+    needs_deviation_reason,
     parameter_specs,
     rescore,
     scorecard_for,
@@ -24,6 +27,7 @@ from scoring.services.form import (
     shop_start,
     shop_submit,
     submit_errors,
+    time_deviation,
 )
 from scoring.services.review import (
     dispute_open,
@@ -50,6 +54,9 @@ __all__ = [
     "evidence_missing",
     "evidence_remove",
     "file_type",
+    "goes_via_supervisor",
+    "handin_due",
+    "needs_deviation_reason",
     "parameter_specs",
     "rescore",
     "scorecard_for",
@@ -66,4 +73,5 @@ __all__ = [
     "sniff",
     "submit_errors",
     "team_leader_of",
+    "time_deviation",
 ]

@@ -146,7 +146,7 @@ def shop_start(*, planned_shop: PlannedShop, user: User) -> Shop:
 # page and the agendas read it (a draft is not done; a submitted form is shown apart).
 PLAN_STATUS_OF = {
     ShopState.DRAFT: ShopStatus.STARTED,
-    ShopState.RETURNED: ShopStatus.STARTED,
+    ShopState.RETURNED: ShopStatus.RETURNED,
     ShopState.SUPERVISOR_REVIEW: ShopStatus.SUBMITTED,
     ShopState.SUBMITTED: ShopStatus.SUBMITTED,
     ShopState.FINALIZED: ShopStatus.DONE,

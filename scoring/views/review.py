@@ -143,6 +143,7 @@ def review_queue(request, code):
             "program": program,
             "page": page,
             "rows": selectors.shop_rows(program, page.object_list),
+            "today": timezone.localtime(timezone.now(), program.zone).date(),
             "reviewer": bool(program.user_roles & REVIEWERS),
             "forwarder": bool(program.user_roles & FORWARDERS),
         },
