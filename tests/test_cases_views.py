@@ -13,6 +13,7 @@ from followup.models import CaseSource, CaseStatus, CustomerCase, Defect, Defect
 from followup.services import calibration as calibration_services
 from followup.services import cases as services
 from programs.models import Agent, Role, Team
+from tests.factories import MembershipFactory
 from tests.querycount import assert_same_query_count, page_queries
 from tests.test_cases import finalized
 
@@ -343,3 +344,33 @@ def test_the_pass_on_inbox_flags_late_notes_and_runs_constant_queries(
     large = page_queries(client, url)
     assert Defect.objects.filter(status=DefectStatus.WITH_SUPERVISOR).count() > 2
     assert_same_query_count(small, large)
+
+
+def test_the_session_page_adds_open_cases_to_a_planned_session(client, pgd, analyst, agent):
+    first, second = make_cases(pgd, analyst, agent, 2)
+    session = calibration_services.session_create(
+        program=pgd,
+        user=analyst,
+        held_on=timezone.localdate(),
+        title="Kalibrasi bulanan",
+        kind="monthly",
+        invitees=[analyst],
+    )
+    client.force_login(analyst)
+    url = reverse("calibration_detail", args=[pgd.code, session.pk])
+    body = client.get(url).content.decode()
+    assert 'id="customer-cases-form"' in body
+    response = client.post(url, {"form": "customer_cases"})
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    response = client.post(url, {"form": "customer_cases", "cases-customer_cases": [second.pk]})
+    assert response.status_code == 302 and response["Location"].endswith("#customer-cases")
+    assert list(session.customer_cases.all()) == [second]
+    body = client.get(url).content.decode()
+    assert reverse("case_detail", args=[pgd.code, second.pk]) in body
+    # A viewer reads the cases but gets no form.
+    reader = MembershipFactory(program=pgd, role=Role.VIEWER).user
+    client.force_login(reader)
+    body = client.get(url).content.decode()
+    assert reverse("case_detail", args=[pgd.code, second.pk]) in body
+    assert 'id="customer-cases-form"' not in body
+    assert first.pk  # still open, not in the session

@@ -109,6 +109,28 @@ class SessionForm(forms.ModelForm):
         return cleaned
 
 
+class SessionCasesForm(forms.Form):
+    """Add open customer cases to the ones a planned session evaluates."""
+
+    customer_cases = forms.ModelMultipleChoiceField(
+        label=_("Open customer cases"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Holding the session closes the cases it evaluates."),
+    )
+
+    def __init__(self, *args, session: CalibrationSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["customer_cases"]
+        field.queryset = (
+            CustomerCase.objects.filter(program=session.program_id, status=CaseStatus.OPEN)
+            .exclude(sessions=session)
+            .select_related("agent", "team")
+            .order_by("calibration_due_on", "pk")
+        )
+        field.label_from_instance = case_label
+
+
 class MinutesForm(forms.ModelForm):
     """The minutes of meeting."""
 

@@ -224,6 +224,25 @@ def session_mark_held(*, session: CalibrationSession, user: User) -> Calibration
     return session
 
 
+@transaction.atomic
+def session_cases_add(
+    *, session: CalibrationSession, user: User, customer_cases: Iterable[CustomerCase]
+) -> list[CustomerCase]:
+    """Add open high-impact customer cases of the program to the ones a planned
+    session evaluates (holding it closes them)."""
+    customer_cases = list(customer_cases)
+    if session.is_held:
+        raise ValidationError(_("The session is held already: plan another one for these cases."))
+    if not customer_cases:
+        raise ValidationError({"customer_cases": _("Choose at least one case.")})
+    if any(
+        c.program_id != session.program_id or c.status != CaseStatus.OPEN for c in customer_cases
+    ):
+        raise ValidationError({"customer_cases": _("Choose open customer cases of this program.")})
+    session.customer_cases.add(*customer_cases)
+    return customer_cases
+
+
 # --- Defects, root causes, improvement plan --------------------------------------------
 
 

@@ -27,6 +27,7 @@ from followup.forms.calibration import (
     DefectsForm,
     MinutesForm,
     RootCauseForm,
+    SessionCasesForm,
     SessionForm,
     add_service_errors,
 )
@@ -163,6 +164,7 @@ DETAIL_FORMS = {
     "root_cause": "defects",
     "action": "actions",
     "case": "scoring",
+    "customer_cases": "customer-cases",
 }
 
 
@@ -189,6 +191,9 @@ def _forms(session: CalibrationSession, data=None, name: str = "") -> dict:
             prefix="action",
         ),
         "case": CaseForm(bound("case"), session=session, prefix="case"),
+        "customer_cases": SessionCasesForm(
+            bound("customer_cases"), session=session, prefix="cases"
+        ),
     }
 
 
@@ -212,6 +217,11 @@ def _save(name: str, form, session: CalibrationSession, user) -> str:
     if name == "action":
         services.action_add(session=session, user=user, **data)
         return _("The action is added to the improvement plan.")
+    if name == "customer_cases":
+        added = services.session_cases_add(
+            session=session, user=user, customer_cases=data["customer_cases"]
+        )
+        return _("Customer cases added to the session: %(count)s.") % {"count": len(added)}
     services.case_add(session=session, user=user, shop=data["shop"])
     return _("The shop is ready to be scored by the raters.")
 
