@@ -53,9 +53,10 @@ class CustomerCase(models.Model):
         related_name="customer_cases",
         verbose_name=_("team"),
     )
+    # SET_NULL: the case stays when retention deletes the shop it was linked to.
     shop = models.ForeignKey(
         Shop,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="customer_cases",
