@@ -193,3 +193,8 @@ def axes_exempt(request, credentials) -> bool:
     if request is None or (credentials or {}).get("password"):
         return False
     return request.path == reverse("oidc_authentication_callback")
+
+
+def passwords_off(request, *args, **kwargs):
+    """The password pages when LOCAL_PASSWORDS=false (mysteryshop.urls): gone."""
+    raise Http404("passwords are off: sign in with single sign-on")

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from mysteryshop import metrics, views
+from mysteryshop import metrics, oidc, views
 from programs import urls as programs_urls
 from sampling import urls as sampling_urls
 
@@ -29,15 +29,17 @@ urlpatterns = [
 handler500 = "mysteryshop.errors.server_error"
 
 if not settings.LOCAL_PASSWORDS:
-    # No passwords: the admin signs in through the product's page (single sign-on).
-    urlpatterns.insert(
-        0,
+    # No passwords: the admin signs in through the product's page (single sign-on),
+    # and the pages that set, change or reset a password are gone (404).
+    urlpatterns[:0] = [
         path(
             "admin/login/",
             RedirectView.as_view(pattern_name="login", query_string=True),
             name="admin_login_sso",
         ),
-    )
+        re_path(r"^accounts/password/", oidc.passwords_off),
+        re_path(r"^admin/password_change/", oidc.passwords_off),
+    ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static

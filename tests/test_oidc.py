@@ -424,3 +424,30 @@ def test_single_sign_on_works_with_the_lockout_on(client, sso, settings):
     sso.signed_in = "sari@example.com"
     sign_in(client, sso)
     assert signed_in_user(client) == user
+
+
+def test_without_local_passwords_the_password_pages_and_the_admin_login_are_gone():
+    code = """
+import django
+django.setup()
+from django.test import Client
+client = Client()
+for path in ("/accounts/password/reset/", "/accounts/password/", "/admin/login/?next=/admin/"):
+    answer = client.get(path)
+    print(path, answer.status_code, answer.get("Location", ""))
+"""
+    env = {k: v for k, v in os.environ.items() if k not in HOST_ONLY}
+    env.update(
+        DJANGO_SETTINGS_MODULE="mysteryshop.settings",
+        OIDC_RP_CLIENT_ID="x",
+        OIDC_RP_CLIENT_SECRET="y",
+        OIDC_OP_DISCOVERY_URL="https://login.example.com/.well-known/openid-configuration",
+        LOCAL_PASSWORDS="false",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "/accounts/password/reset/ 404 " and lines[1] == "/accounts/password/ 404 "
+    assert lines[2] == "/admin/login/?next=/admin/ 302 /accounts/login/?next=/admin/"
