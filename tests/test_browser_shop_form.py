@@ -3,6 +3,7 @@ record (F-32) in the browser, with autosave and the server's live score:
 a weighted Pegadaian form on a desktop (PGD-2.1, PGD-2.3) and a binary Telkom
 form on a phone (TLK-5.3.2, TLK-5.3.3, TLK-5.6.1)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,8 @@ from django.utils.formats import number_format
 from playwright.sync_api import expect
 
 from programs.models import Parameter
-from scoring.models import Evidence, Shop, ShopState
-from tests.scoring_data import ready_shop
+from scoring.models import Evidence, ReviewAction, Shop, ShopState
+from tests.scoring_data import OFF_SLOT_REASON, ready_shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,6 +62,8 @@ def _fill_execution_record(page, agent):
     page.get_by_label("Minutes").fill("6")
     page.get_by_label("Seconds").fill("40")
     page.locator("label[for='id_recognised_0']").click()
+    # The tests' contacts run on a fixed day, off the slot the plan gave (TLK-5.3.1).
+    page.get_by_label("Why the contact was off its slot").fill(OFF_SLOT_REASON)
 
 
 def test_shopper_fills_a_weighted_pegadaian_form_on_a_desktop(
@@ -144,7 +147,7 @@ def test_shopper_fills_a_weighted_pegadaian_form_on_a_desktop(
     expect(page.get_by_text("The form was submitted.")).to_be_visible()
     shop.refresh_from_db()
     assert shop.state == ShopState.SUBMITTED
-    assert shop.events.count() == 1
+    assert shop.events.filter(action=ReviewAction.SUBMIT).count() == 1
     assert 0 < shop.score < 100
     expect(page.locator("aside [data-score-total]")).to_have_text(live)
     assert shop.executed_at.isoformat() == "2026-11-02T02:15:00+00:00"
@@ -199,3 +202,43 @@ def test_shopper_fills_a_binary_telkom_form_on_a_phone(page, live_server, login,
     expect(page.locator("aside [data-score-total]")).to_have_text(_shown_score(shop))
     answer = shop.answers.get(parameter=wrong)
     assert answer.correct_solution == "Sebutkan kuota, masa aktif, harga dan aktivasi"
+
+
+def test_one_bad_field_is_marked_and_every_other_field_reaches_the_server(
+    page, browser, live_server, login, pgd, member
+):
+    """#18: seconds = 75 used to keep the whole form from the server. Now the
+    other fields are saved (a second device sees them), the bad one is marked
+    and named in the status, and kept here until it is fixed."""
+    planned, shopper, _agent = ready_shop(pgd, member)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the bar at the bottom
+    login(page, shopper)
+    shop = _open_from_agenda(page, live_server, pgd, planned)
+    page.get_by_label("Interaction or ticket id").fill("TCK-2026-88")
+    page.get_by_label("Minutes").fill("7")
+    page.get_by_label("Seconds").fill("75")
+    bar = page.locator(".shop-actions span[data-save-status]")
+    expect(bar).to_contain_text("except: Seconds")
+    expect(page.locator("#duration_secs-error")).to_contain_text("59")
+    expect(page.locator("#id_duration_secs")).to_have_class(re.compile("is-invalid"))
+    shop.refresh_from_db()
+    assert shop.interaction_id == "TCK-2026-88" and shop.duration_seconds is None
+
+    # The same shop on another device: the saved fields are there.
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    second = other.new_page()
+    login(second, shopper)
+    second.goto(live_server.url + reverse("shop_form", args=[pgd.code, shop.pk]))
+    expect(second.get_by_label("Interaction or ticket id")).to_have_value("TCK-2026-88")
+    expect(second.get_by_label("Seconds")).to_have_value("")
+
+    # Fixed on the phone: saved, the mark goes, and the other device sees it.
+    page.get_by_label("Seconds").fill("15")
+    expect(bar).not_to_contain_text("except")
+    expect(bar).to_contain_text("Saved at")
+    expect(page.locator("#duration_secs-error")).to_have_count(0)
+    shop.refresh_from_db()
+    assert shop.duration_seconds == 7 * 60 + 15
+    second.reload()
+    expect(second.get_by_label("Seconds")).to_have_value("15")
+    other.close()
