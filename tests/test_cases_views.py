@@ -374,3 +374,42 @@ def test_the_session_page_adds_open_cases_to_a_planned_session(client, pgd, anal
     assert reverse("case_detail", args=[pgd.code, second.pk]) in body
     assert 'id="customer-cases-form"' not in body
     assert first.pk  # still open, not in the session
+
+
+def test_a_case_of_a_flagged_shop_takes_the_shops_place_and_its_session_resolves_both(
+    client, pgd, member, analyst
+):
+    shop, agent = finalized(pgd, member)
+    shop.high_impact = True
+    shop.save()
+    case = services.case_log(
+        program=pgd,
+        user=analyst,
+        roles=frozenset({Role.QC_ANALYST}),
+        occurred_at=timezone.now() - timedelta(hours=2),
+        source=CaseSource.ESCALATED_COMPLAINT,
+        description="Komplain nasabah dieskalasi ke kepala cabang.",
+        agent=agent,
+        shop=shop,
+    )
+    client.force_login(analyst)
+    listing = client.get(reverse("calibration_list", args=[pgd.code])).content.decode()
+    assert f'id="waiting-case-{case.pk}"' in listing
+    assert 'id="calibration-needed"' not in listing  # the case stands for the shop
+    session = calibration_services.session_create(
+        program=pgd,
+        user=analyst,
+        held_on=timezone.localdate(),
+        title="Kasus eskalasi",
+        kind="high_impact",
+        invitees=[analyst],
+        customer_cases=[case],
+    )
+    calibration_services.minutes_save(
+        session=session, user=analyst, agenda="", discussion="Dibahas", decisions="Coaching"
+    )
+    calibration_services.attendance_confirm(session=session, user=analyst)
+    calibration_services.session_mark_held(session=session, user=analyst)
+    assert shop.calibration_items.get().resolved_by_session == session
+    listing = client.get(reverse("calibration_list", args=[pgd.code])).content.decode()
+    assert "waiting-case-" not in listing and 'id="calibration-needed"' not in listing

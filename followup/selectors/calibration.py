@@ -50,11 +50,13 @@ def sessions_for(program: Program) -> QuerySet[CalibrationSession]:
 
 def open_items(program: Program) -> list[CalibrationItem]:
     """High-impact shops still waiting for their calibration (a shop whose flag
-    was taken off again no longer waits), each with its planned sessions."""
+    was taken off again no longer waits, nor one whose open customer case is
+    listed instead), each with its planned sessions."""
     return list(
         CalibrationItem.objects.filter(
             program=program, resolved_by_session=None, shop__high_impact=True
         )
+        .exclude(shop__customer_cases__status=CaseStatus.OPEN)
         .select_related("shop__planned_shop", "shop__agent", "shop__program")
         .prefetch_related(
             Prefetch(

@@ -220,6 +220,11 @@ def session_mark_held(*, session: CalibrationSession, user: User) -> Calibration
         CalibrationItem.objects.filter(
             shop_id=session.related_shop_id, resolved_by_session=None
         ).update(resolved_by_session=session)
+    # A case linked to a shop flagged high-impact stands for that shop's item.
+    CalibrationItem.objects.filter(
+        shop_id__in=session.customer_cases.exclude(shop=None).values("shop_id"),
+        resolved_by_session=None,
+    ).update(resolved_by_session=session)
     cases_close(session=session, now=session.held_marked_at)
     return session
 
