@@ -382,3 +382,12 @@ def test_the_page_with_a_search_runs_a_constant_number_of_queries(client, pgd, f
     assert_same_query_count(small_page, page_queries(client, _url(pgd)))
     every_type = _url(pgd) + "?find=1"
     assert len(page_queries(client, every_type)) <= len(small) + 8
+
+
+def test_the_record_page_runs_a_constant_number_of_queries(client, pgd, fresh):
+    client.force_login(fresh.manager)
+    link = _record_url(pgd, "ms_form", fresh.shop.pk)
+    small = page_queries(client, link)
+    _old_imports(pgd, 50)
+    _holds(pgd, fresh.manager, 20)
+    assert_same_query_count(small, page_queries(client, link))

@@ -16,6 +16,7 @@ from programs.importer import COLUMNS, ImportResult
 from programs.models import Agent, AgentImport, AgentImportStatus, Area, Channel, Role, Team
 from programs.services import people
 from tests.factories import UserFactory
+from tests.querycount import assert_same_query_count, page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -301,3 +302,19 @@ def test_outsiders_and_other_programs_imports_are_404(client, program, other_pro
     client.logout()
     response = client.get(_detail(program, theirs))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_pages_run_a_constant_number_of_queries(client, program, channels, analyst):
+    client.force_login(analyst)
+    upload_page = reverse("people_import", args=[program.code])
+
+    def failed_import(n_errors: int) -> AgentImport:
+        rows = [f"E{i},,nope,,,,,,," for i in range(n_errors)]
+        return people.agent_import_process(import_id=stored(program, analyst, csv_bytes(*rows)).pk)
+
+    small_detail = page_queries(client, _detail(program, failed_import(2)))
+    small_upload = page_queries(client, upload_page)
+    for _i in range(12):
+        record = failed_import(150)
+    assert_same_query_count(small_detail, page_queries(client, _detail(program, record)))
+    assert_same_query_count(small_upload, page_queries(client, upload_page))
