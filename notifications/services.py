@@ -177,6 +177,7 @@ def _send(notification: Notification, *, handing_over: Callable[[], None] = lamb
             "user": user,
             "link": link,
             "site_url": site_url(),
+            "language": translation.get_language(),  # the mail's lang attribute
         }
         subject = render_to_string("notifications/email/notification_subject.txt", context).strip()
         text = render_to_string("notifications/email/notification.txt", context)

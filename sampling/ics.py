@@ -45,7 +45,8 @@ def shops_ics(shops, *, program, host: str, now: datetime | None = None) -> str:
         "PRODID:-//mysteryshop//agenda//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(program.name)} · mystery shopping",
+        f"X-WR-CALNAME:{_escape(program.name)} · {_escape(_('mystery shopping'))}",
+        f"X-WR-CALDESC:{_escape(_('Your mystery shops'))}",
     ]
     for shop in shops:
         start = datetime.combine(shop.date, shop.slot.start, tzinfo=zone).astimezone(UTC)

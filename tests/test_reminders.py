@@ -159,6 +159,7 @@ def test_smtp_failure_is_retried_with_backoff_then_sent(pgd, approved_plan):
     assert len(sent) == 1
     assert "/p/PGD/sampling/agenda/" in sent[0].body
     assert sent[0].alternatives and "text/html" in sent[0].alternatives[0][1]
+    assert '<html lang="id">' in sent[0].alternatives[0][0]  # Sari reads Indonesian
 
 
 def test_an_email_left_sending_by_a_killed_worker_is_sent_after_its_lease(pgd, approved_plan):

@@ -135,6 +135,11 @@ def test_shopper_agenda_and_calendar_feed(client, pgd, member, plan):
     start_utc = f"DTSTART:{first.date:%Y%m%d}T{(first.slot.start.hour - 7) % 24:02d}"
     assert start_utc in text  # WIB (+07:00) converted to UTC
     assert client.get("/ics/not-a-token.ics").status_code == 404
+    # The subscriber reads Indonesian: so does the feed (a calendar app sends no language).
+    shopper.language = "id"
+    shopper.save()
+    text = client.get(f"/ics/{feed.token}.ics").content.decode()
+    assert "DESCRIPTION:Kanal: " in text and "DESCRIPTION:Channel: " not in text
 
 
 @time_machine.travel(date(2026, 12, 7), tick=False)

@@ -404,6 +404,23 @@ class Program(models.Model):
             raise ValidationError(errors)
 
     @property
+    def execution_weeks_label(self) -> str:
+        """The weeks pattern as a reader says it: "week II (days 8–14)" (TLK-5.2.1.3);
+        week n of a month is its days 7n-6 to 7n (the fifth: 29 to the end)."""
+        numerals = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
+        labels = []
+        for n in sorted(self.execution_weeks or []):
+            first, last = 7 * n - 6, 7 * n
+            if n == 5:
+                labels.append(_("week V (day 29 to the month's end)"))
+            else:
+                labels.append(
+                    _("week %(roman)s (days %(first)d–%(last)d)")
+                    % {"roman": numerals.get(n, n), "first": first, "last": last}
+                )
+        return ", ".join(str(label) for label in labels)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 

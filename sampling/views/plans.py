@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -269,7 +269,9 @@ def calendar_feed(request, token):
         raise Http404
     since = timezone.now().date() - timedelta(days=31)
     shops = selectors.shopper_shops(feed.program, feed.user, since)[:500]
-    body = ics.shops_ics(shops, program=feed.program, host=site_parts()[1])
+    # A calendar app sends no language: the feed speaks its subscriber's.
+    with translation.override(feed.user.language_or_default):
+        body = ics.shops_ics(shops, program=feed.program, host=site_parts()[1])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{feed.program.code}-agenda.ics"'
     return response

@@ -4,3 +4,9 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector("input[name=csrfmiddlewaretoken]");
   if (token) event.detail.headers["X-CSRFToken"] = token.value;
 });
+
+// A form with data-confirm asks before it is sent (e.g. removing a role).
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset?.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
