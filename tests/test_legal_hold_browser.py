@@ -119,3 +119,14 @@ def test_hold_a_due_record_and_a_fresh_shop_and_release(
     expect(history).to_contain_text("Audit ditutup 2026-12-18")
     expect(history.locator('tr[data-history="-"]')).to_have_count(1)
     assert list(LegalHold.objects.values_list("record_type", flat=True)) == ["ms_form"]
+
+    # The same page in Indonesian, at both widths.
+    manager.language = "id"
+    manager.save()
+    page.goto(f"{live_server.url}/p/PGD/retention/?find=1&agent=Siti")
+    page.locator("html[lang=id]").wait_for(state="attached")
+    _shoot(page, "page-id.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.locator("html[lang=id]").wait_for(state="attached")
+    _shoot(page, "page-id-390.png")
