@@ -29,6 +29,7 @@ READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.TEAM_LEADER, Role.VIEWER}
 )
 LOGGERS = services.LOGGERS
+SHOP_READERS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
 
 
 @login_required
@@ -108,5 +109,7 @@ def case_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "case": page.case,
             "history": page.history,
             "can_plan": bool(program.user_roles & EDITORS),
+            # The shop's page is for those who review shops, not the agents' side.
+            "can_open_shop": bool(program.user_roles & SHOP_READERS),
         },
     )
