@@ -1,14 +1,16 @@
-"""Journey (PGD-4.8): a supervisor logs a high-impact customer case; the
+"""Journeys. PGD-4.8: a supervisor logs a high-impact customer case; the
 analyst plans the calibration that evaluates it and, once held, the case is
-closed."""
+closed. TLK-5.6.2: the supervisor passes nonconformity notes on to the team
+leader, who acknowledges them."""
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from followup.models import CaseStatus, CustomerCase
+from followup.models import CaseStatus, CustomerCase, Defect, DefectStatus
 from followup.services import calibration as calibration_services
 from programs.models import Agent, Role, Team
+from tests.test_cases import finalized
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +63,32 @@ def test_a_case_is_logged_evaluated_and_closed(page, live_server, login, pgd, me
     expect(page.locator("#case-status")).to_have_text("Evaluated")
     expect(page.locator("#case-sessions")).to_contain_text("Refresh tarif ke semua agen tim.")
     assert timezone.localdate() <= case.calibration_due_on
+
+
+def test_the_supervisor_passes_notes_on_and_the_team_leader_acknowledges(
+    page, live_server, login, pgd, member
+):
+    pgd.defect_notes_via_supervisor = True
+    pgd.save()
+    supervisor = member(pgd, Role.SUPERVISOR, full_name="Sinta Supervisor")
+    leader = member(pgd, Role.TEAM_LEADER, full_name="Tari TL")
+    shop, _agent = finalized(pgd, member, fail=1, supervisor=supervisor, team_leader=leader)
+    login(page, supervisor)
+    page.goto(f"{live_server.url}/p/PGD/followup/defects/")
+    page.get_by_role("link", name="1 note to pass on").click()
+    card = page.locator("article", has_text="Salah info tarif").first
+    card.locator("textarea").fill("Tolong bahas saat briefing pagi.")
+    card.get_by_role("button", name="Pass on to the team leader").click()
+    expect(page.get_by_text("Passed on to")).to_be_visible()
+    expect(page.get_by_text("No notes are waiting to be passed on.")).to_be_visible()
+    defect = Defect.objects.get(shop=shop)
+    assert defect.status == DefectStatus.OPEN and defect.passed_on_by == supervisor
+
+    page.context.clear_cookies()
+    login(page, leader)
+    page.goto(f"{live_server.url}/p/PGD/followup/defects/")
+    card = page.locator("article", has_text="Salah info tarif").first
+    expect(card).to_contain_text("Tolong bahas saat briefing pagi.")
+    card.locator("textarea").fill("Dibahas dengan Agus")
+    card.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("The defect is acknowledged.")).to_be_visible()
