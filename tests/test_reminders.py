@@ -14,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Defect
+from followup.services import reminders as followup_reminders
 from notifications import services as notifications
 from notifications.models import EmailStatus, Kind, Notification, Preference
 from programs.models import Role
 from reporting.services import reminders
 from sampling import services as sampling
 from tests.sampling_data import contact_month
+from tests.test_cases import finalized
 from tests.test_followup import _finalize
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +285,22 @@ def test_pgd_4_8_no_calibration_held_by_the_due_day(pgd, member):
     )
     reminders.run_sweeps(now=_at(f"2027-01-26T09:00:00{WIB}"), only=["calibration"])
     assert Notification.objects.filter(kind=Kind.CALIBRATION_MISSING).count() == 1
+
+
+def test_tlk_5_6_2_notes_with_the_supervisor_remind_the_supervisor_not_the_team_leader(
+    pgd, member
+):
+    """While the notes wait for the supervisor, the team leader cannot act on
+    them: the overdue-defect sweep leaves them alone and the follow-up sweep
+    reminds the supervisor instead, once."""
+    pgd.defect_notes_via_supervisor = True
+    pgd.save()
+    supervisor = member(pgd, Role.SUPERVISOR)
+    _shop, agent = finalized(pgd, member, fail=1, supervisor=supervisor)
+    late = _at("2027-03-01T08:00:00+0700")
+    assert reminders.run_sweeps(now=late, only=["defects"]) == {"defects": 0}
+    assert followup_reminders.run_sweeps(now=late, only=["pass_on"]) == {"pass_on": 1}
+    assert followup_reminders.run_sweeps(now=late, only=["pass_on"]) == {"pass_on": 0}
+    note = Notification.objects.get(kind=Kind.DEFECT_TO_PASS_ON)
+    assert note.user == supervisor and agent.name in note.body
+    assert not Notification.objects.filter(user=agent.team.team_leader).exists()
