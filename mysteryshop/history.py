@@ -74,6 +74,11 @@ def display(record, field) -> str:
         return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, date):
         return f"{value:%Y-%m-%d}"
+    if isinstance(value, str) and value:
+        # Text the product stored as an English msgid (a preset's rule name,
+        # "From the preset.") is worded in the reader's language; any other
+        # text is found in no catalogue and shown as typed.
+        return _(value)
     return str(value)
 
 
@@ -170,7 +175,9 @@ def entries_of(
                 object_id=record.id,
                 title=describe(record),
                 changes=changes,
-                reason=record.history_change_reason or "",
+                # A reason the product wrote is stored as its English msgid
+                # ("From the preset."): worded here, in the reader's language.
+                reason=_(record.history_change_reason) if record.history_change_reason else "",
                 record=record,
                 group=group,
             )

@@ -8,6 +8,8 @@ A preset is plain data; services.preset_load turns it into a program.
 from datetime import date, time
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 # Bands by hour; night wraps past midnight (18:00–06:00).
 BANDS = [
     ("morning", "Pagi (morning)", 6, 11),
@@ -185,14 +187,14 @@ PRESETS = {
         # a critical error (PGD-2.3) calls for coaching.
         "coaching_rules": [
             {
-                "name": "Critical error → coaching",
+                "name": gettext_noop("Critical error → coaching"),
                 "metric": "critical",
                 "comparison": "",
                 "action": "coaching",
                 "due_days": 3,
             },
             {
-                "name": "Score below target → brief & debrief",
+                "name": gettext_noop("Score below target → brief & debrief"),
                 "metric": "shop",
                 "comparison": "below_target",
                 "action": "brief_debrief",
@@ -295,7 +297,7 @@ PRESETS = {
         # TLK-5.5
         "coaching_rules": [
             {
-                "name": "Solution = 0 → coaching",
+                "name": gettext_noop("Solution = 0 → coaching"),
                 "metric": "sections",
                 "section_codes": ["solution"],
                 "comparison": "zero",
@@ -303,7 +305,7 @@ PRESETS = {
                 "due_days": 5,
             },
             {
-                "name": "Process & attitude below target → coaching or SGD",
+                "name": gettext_noop("Process & attitude below target → coaching or SGD"),
                 "metric": "sections",
                 "section_codes": ["process", "attitude"],
                 "comparison": "below_target",

@@ -404,6 +404,13 @@ class Program(models.Model):
             raise ValidationError(errors)
 
     @property
+    def preset_label(self) -> str:
+        """The preset the program was made from, by its name ("Contact Center Telkom")."""
+        from programs.presets import PRESETS
+
+        return PRESETS.get(self.preset, {}).get("label", self.preset)
+
+    @property
     def execution_weeks_label(self) -> str:
         """The weeks pattern as a reader says it: "week II (days 8–14)" (TLK-5.2.1.3);
         week n of a month is its days 7n-6 to 7n (the fifth: 29 to the end)."""

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -180,7 +181,14 @@ class CoachingRule(models.Model):
         ordering = ["program", "order", "id"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a preset's rule is stored under its
+        English name (an msgid of the catalogue) and worded when shown; a name
+        the manager typed is shown as typed."""
+        return gettext(self.name) if self.name else ""
 
     def clean(self):
         errors = {}

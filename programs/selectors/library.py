@@ -122,7 +122,7 @@ def rule_sentence(rule: CoachingRule, *, target: Decimal, section_names: dict[st
     comparison = "" if rule.metric == RuleMetric.CRITICAL else rule.comparison
     sentence = _SENTENCES.get((rule.metric, comparison, len(codes) > 1))
     if sentence is None:  # an incomplete rule saved outside the forms
-        return _("Incomplete rule: %(name)s") % {"name": rule.name}
+        return _("Incomplete rule: %(name)s") % {"name": rule.label}
     names = [f"“{section_names.get(code, code)}”" for code in codes]
     return sentence % {
         "sections": _list_text(names),

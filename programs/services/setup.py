@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from programs.models import (
     Channel,
@@ -95,7 +96,9 @@ def preset_load(
             )
             for p_order, parameter in enumerate(section["parameters"]):
                 Parameter.objects.create(section=s, order=p_order, **parameter)
-        scorecard_publish(scorecard=scorecard, user=user, change_note=_("From the preset."))
+        scorecard_publish(
+            scorecard=scorecard, user=user, change_note=gettext_noop("From the preset.")
+        )
     RetentionRule.objects.bulk_create(
         RetentionRule(program=program, record_type=t, years=y)
         for t, y in preset["retention"].items()

@@ -203,7 +203,7 @@ def coaching_rule_edit(request, code, pk=None):
     form = CoachingRuleForm(request.POST or None, instance=rule, program=program)
     if request.method == "POST" and form.is_valid():
         rule = form.save()
-        messages.success(request, _("Coaching rule “%(name)s” saved.") % {"name": rule.name})
+        messages.success(request, _("Coaching rule “%(name)s” saved.") % {"name": rule.label})
         return redirect("coaching_rule_list", program.code)
     history = history_entries(rule.history.all()) if rule else []
     return render(
@@ -222,10 +222,10 @@ def coaching_rule_toggle(request, code, pk):
     rule.is_active = not rule.is_active
     rule.save(update_fields=["is_active"])
     if rule.is_active:
-        messages.success(request, _("Coaching rule “%(name)s” is active.") % {"name": rule.name})
+        messages.success(request, _("Coaching rule “%(name)s” is active.") % {"name": rule.label})
     else:
         messages.success(
-            request, _("Coaching rule “%(name)s” is deactivated.") % {"name": rule.name}
+            request, _("Coaching rule “%(name)s” is deactivated.") % {"name": rule.label}
         )
     return redirect("coaching_rule_list", program.code)
 
