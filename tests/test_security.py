@@ -411,6 +411,7 @@ DIRECT_WRITERS = {
     "sampling/views/imports.py": "the sample contact file, meant to be imported again",
     "sampling/sample_file.py": "generated demo and benchmark data",
     "devdata/bench.py": "generated benchmark data (manage.py seed_bench)",
+    "api/jsonl.py": "pushed JSON lines turned into the CSV the importer reads (not for people)",
 }
 
 
