@@ -20,6 +20,7 @@ LAYERS = [
     "followup",
     "reporting",
     "retention",
+    "api",
     "devdata",
 ]
 # The modules of mysteryshop/ that wire the apps together, and what they may import.
