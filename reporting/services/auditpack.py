@@ -244,7 +244,7 @@ def pack_documents(program: Program, month: date, user: User | None) -> list[Doc
     for shop in shops:
         planned = shop.planned_shop
         name = f"{planned.date:%Y-%m-%d}-shop-{planned.number:03d}"
-        agent = shop.agent.name if shop.agent_id else _("agent not identified")
+        agent = shop.agent.name if shop.agent_id else _("not identified")
         words = {"number": planned.number, "date": f"{planned.date:%Y-%m-%d}", "agent": agent}
         docs.append(
             Document(
