@@ -402,6 +402,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sampling.tasks.sweep_waiting_imports",
         "schedule": 60,
     },
+    "sweep-waiting-agent-imports": {  # agents imports a broker outage left waiting
+        "task": "programs.tasks.sweep_waiting_agent_imports",
+        "schedule": 300,
+    },
     # Reminders: due times live on the rows; overlapping runs are harmless
     # (one notification per kind, occasion and recipient).
     "sweep-reminders": {

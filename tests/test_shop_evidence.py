@@ -272,3 +272,12 @@ def test_the_reviewer_sees_the_deviation_and_the_reason_and_the_month_counts_it(
     assert "120 minutes outside the planned slot" in body
     assert "Jaringan putus saat slot" in body
     assert monthly_figures(pgd, planned.date.replace(day=1)).off_slot == 1
+
+
+def test_the_raters_page_plays_the_recording(client, pgd, rated):
+    client.force_login(rated.rater)
+    case = rated.session.cases.get()
+    url = reverse("calibration_rate", args=[pgd.code, rated.session.pk, case.pk])
+    body = client.get(url).content.decode()
+    file_url = reverse("shop_evidence_file", args=[pgd.code, rated.recording.pk])
+    assert f'<audio class="w-100 mt-2" controls preload="metadata" src="{file_url}"' in body

@@ -379,6 +379,9 @@ def calibration_rate(request: HttpRequest, code: str, pk: int, case_pk: int) -> 
             "program": program,
             "session": session,
             "case": case,
+            # The recording or screenshot to score from, heard in the page
+            # (followup.readers lets the session's raters read it).
+            "evidence": list(case.shop.evidence.all()),
             "ms_form": form,
             "errors": [(name, numbers.get(name), message) for name, message in errors.items()],
         },

@@ -272,12 +272,10 @@ def shop_start(request, code, planned_pk):
 
 
 def evidence_context(shop: Shop, *, editable: bool) -> dict:
-    """The evidence list as _evidence.html shows it: each file with how it
-    plays (audio, image or a download) and whether the shopper may remove it."""
+    """The evidence list as _evidence.html shows it: each file with whether
+    the shopper may remove it."""
     files = list(shop.evidence.all())
     for e in files:
-        found = services.file_type(e)
-        e.plays = found.plays if found else ""
         e.removable = editable and e.uploaded_by_id == shop.shopper_id
     required = bool(shop.channel and shop.channel.evidence_required)
     return {"evidence": files, "evidence_required": required}
