@@ -202,6 +202,15 @@ def _send(notification: Notification, *, handing_over: Callable[[], None] = lamb
             connection.close()
 
 
+def settle(*, kind: str, occasion: str, now: datetime | None = None) -> int:
+    """The subject of the notifications `kind` for `occasion` is settled (the
+    plan was approved, …): they are marked read for every recipient, so the
+    unread count no longer asks for what is done. How many were marked."""
+    return Notification.objects.filter(key__startswith=f"{kind}:{occasion}:", read_at=None).update(
+        read_at=now or timezone.now()
+    )
+
+
 def members(program: Program, *roles: str) -> list[User]:
     """The program's active members in any of `roles`."""
     return list(

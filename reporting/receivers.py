@@ -21,7 +21,8 @@ def on_plan_generated(sender, plan: SamplePlan, user=None, **kwargs) -> int:
     return notify_each(
         members(program, Role.MANAGER),
         kind=Kind.PLAN_TO_APPROVE,
-        occasion=f"{program.pk}:{month}",  # once a month, however often it is regenerated
+        # Once a month, however often it is regenerated; settled by plan_approve.
+        occasion=f"{program.pk}:{month}",
         program=program,
         url=reverse("plan_detail", args=[program.code, month]),
         message=lambda u: (

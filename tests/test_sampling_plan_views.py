@@ -261,6 +261,10 @@ def test_the_managers_are_told_a_generated_plan_waits_for_approval(
     with django_capture_on_commit_callbacks(execute=True):  # regenerated: told once
         client.post(reverse("plan_action", args=[pgd.code, "2026-12"]), {"action": "regenerate"})
     assert Notification.objects.filter(kind=Kind.PLAN_TO_APPROVE).count() == 1
+    # Approved: the request is settled, so it leaves the manager's unread count.
+    services.plan_approve(plan=SamplePlan.objects.get(program=pgd), user=manager, past_ok=True)
+    told.refresh_from_db()
+    assert told.read_at is not None
 
 
 def test_a_plan_approved_in_the_same_transaction_tells_nobody(pgd, member):

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
+from notifications.models import Kind
+from notifications.services import settle
 from programs import workdays
 from programs.models import (
     Area,
@@ -715,6 +717,8 @@ def plan_approve(*, plan: SamplePlan, user: User, past_ok: bool = False) -> Samp
     plan.approved_by = user
     plan.approved_at = timezone.now()
     plan.save(update_fields=["status", "approved_by", "approved_at"])
+    # "waits for your approval" is settled for every manager told of it.
+    settle(kind=Kind.PLAN_TO_APPROVE, occasion=f"{plan.program_id}:{plan.month:%Y-%m}")
     return plan
 
 
