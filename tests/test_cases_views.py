@@ -236,6 +236,8 @@ def test_case_pages_run_a_constant_number_of_queries(client, pgd, analyst, agent
         reverse("case_list", args=[pgd.code]) + "?status=open",
         reverse("case_detail", args=[pgd.code, first.pk]),
         reverse("calibration_list", args=[pgd.code]),
+        reverse("case_new", args=[pgd.code]),
+        reverse("calibration_new", args=[pgd.code]),
     ]
     small = [page_queries(client, url) for url in urls]
     other_team = Team.objects.create(program=pgd, code="t8", name="Tim Emas")
