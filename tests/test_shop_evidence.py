@@ -281,3 +281,11 @@ def test_the_raters_page_plays_the_recording(client, pgd, rated):
     body = client.get(url).content.decode()
     file_url = reverse("shop_evidence_file", args=[pgd.code, rated.recording.pk])
     assert f'<audio class="w-100 mt-2" controls preload="metadata" src="{file_url}"' in body
+
+
+def test_the_manager_sets_the_rule_per_channel_on_the_channels_table(client, pgd, member):
+    client.force_login(member(pgd, Role.MANAGER))
+    url = reverse("program_table_edit", args=[pgd.code, "channels"])
+    body = client.get(url).content.decode()
+    assert 'name="channels-0-evidence_required"' in body
+    assert "vidence required at submit" in body

@@ -280,7 +280,7 @@ class ChannelForm(_ProgramScopedForm):
 
     class Meta:
         model = Channel
-        fields = ["code", "name", "kind", "parent", "is_active"]
+        fields = ["code", "name", "kind", "parent", "evidence_required", "is_active"]
 
 
 def table_formset(form_class):
