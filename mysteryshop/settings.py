@@ -425,6 +425,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.sweep_audit_packs",
         "schedule": 300,
     },
+    "sweep-report-documents": {  # F-27 files a broker outage or a dead worker left unmade
+        "task": "reporting.tasks.sweep_report_documents",
+        "schedule": 300,
+    },
     # PGD-6, TLK-6: hourly; each program is purged once a month, on the night
     # of the 1st in its own time zone (retention.services.purge_due_programs).
     "purge-expired-records": {

@@ -27,3 +27,24 @@ def sweep_audit_packs() -> int:
     from reporting.services import auditpack
 
     return auditpack.requeue_stale()
+
+
+@shared_task(name="reporting.tasks.build_report_documents", acks_late=True)
+def build_report_documents(report_id: int) -> None:
+    """Render and store the F-27 XLSX and PDF of a submitted report
+    (idempotent: see the service)."""
+    from reporting.models import MonthlyReport
+    from reporting.services import reports
+
+    report = MonthlyReport.objects.filter(pk=report_id).first()
+    if report is not None:
+        reports.report_documents_build(report=report)
+
+
+@shared_task(name="reporting.tasks.sweep_report_documents")
+def sweep_report_documents() -> int:
+    """Periodic (beat): queue again F-27 files a broker outage left unasked or
+    a dead worker left unmade."""
+    from reporting.services import reports
+
+    return reports.requeue_stale_documents()
