@@ -27,6 +27,11 @@ READ_SCENARIOS: frozenset[str] = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.SHOPPER}
 )
 READ_SCHEDULE: frozenset[str] = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
+# Who logs a high-impact customer case (PGD-4.8): the follow-up's case pages
+# and the shop page's "log a case" link.
+LOG_CASES: frozenset[str] = frozenset(
+    {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.TEAM_LEADER}
+)
 
 
 def schedule_hidden(roles: Iterable[str], month: date, today: date) -> bool:

@@ -289,3 +289,16 @@ def test_the_manager_sets_the_rule_per_channel_on_the_channels_table(client, pgd
     body = client.get(url).content.decode()
     assert 'name="channels-0-evidence_required"' in body
     assert "vidence required at submit" in body
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [(Role.QC_ANALYST, True), (Role.TEAM_LEADER, True), (Role.VIEWER, False)],
+)
+def test_the_shop_page_offers_to_log_a_customer_case(client, pgd, member, role, shown):
+    shop, _analyst, agent = _finalize(pgd, member)
+    user = agent.team.team_leader if role == Role.TEAM_LEADER else member(pgd, role)
+    client.force_login(user)
+    body = client.get(reverse("shop_detail", args=[pgd.code, shop.pk])).content.decode()
+    link = reverse("case_new", args=[pgd.code]) + f"?shop={shop.pk}"
+    assert (link in body) is shown

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followup.models import CaseStatus, CustomerCase
-from programs.models import Agent, Program, Role, Team, User
+from programs.access import LOG_CASES
+from programs.models import Agent, Program, Team, User
 from programs.workdays import add_working_days, closed_days
 from scoring.models import Shop
 
 # Who logs a case: the people who hear of one. Viewers and shoppers do not.
-LOGGERS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.TEAM_LEADER})
+LOGGERS = LOG_CASES
 
 
 def calibration_due(program: Program, logged_on: date) -> date:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from programs.access import get_program_for
+from programs.access import LOG_CASES, get_program_for
 from programs.models import Role
 from programs.selectors.scorecards import ms_form
 from scoring import selectors, services
@@ -103,6 +103,8 @@ def _render_detail(request, program, shop, *, record=None, bound=None):
         "can_review": reviewer and shop.state == ShopState.SUBMITTED,
         "can_correct": reviewer and finalized,
         "can_dispute": can_dispute,
+        # Who logs a high-impact customer case (PGD-4.8; followup.cases).
+        "can_log_case": bool(roles & LOG_CASES),
         "is_shopper": shop.shopper_id == request.user.pk,
         # Shoppers stay anonymous to the agents' side (team leaders, viewers), so a
         # team leader cannot tell agents who the mystery shoppers are.
