@@ -2,7 +2,7 @@
 pass-on step of nonconformity notes (TLK-5.6.2): the services and the sweeps,
 as of times in Asia/Jakarta, each reminder exactly once."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -339,3 +339,15 @@ def test_a_team_without_a_supervisor_gets_the_notes_directly(pgd, member):
     pgd.save()
     shop, _agent = finalized(pgd, member)
     assert set(Defect.objects.filter(shop=shop).values_list("status", flat=True)) == {"open"}
+
+
+def test_the_dashboards_count_notes_waiting_with_the_supervisor(pgd, via_supervisor):
+    """Defects still with the supervisor are open, and overdue past the pass-on day."""
+    from reporting.selectors.dashboards import UNSETTLED_DEFECTS, overdue_defects
+
+    shop, _agent, _supervisor, _leader = via_supervisor
+    waiting = Defect.objects.filter(shop=shop)
+    assert waiting.filter(status__in=UNSETTLED_DEFECTS).count() == 2
+    due = waiting.first().supervisor_due_on
+    assert not waiting.filter(overdue_defects(due)).exists()
+    assert waiting.filter(overdue_defects(due + timedelta(days=1))).count() == 2

@@ -53,6 +53,19 @@ LIST_LIMIT = 5  # defects / items listed on a panel; the counts cover them all
 AGENDA_NEXT = 5  # upcoming shops shown to a shopper after today's
 
 
+# Defects not settled yet: with the supervisor (TLK-5.6.2, when notes go through
+# them) or with the team leader.
+UNSETTLED_DEFECTS = (DefectStatus.WITH_SUPERVISOR, DefectStatus.OPEN)
+
+
+def overdue_defects(today) -> Q:
+    """Past their step's deadline: the supervisor's pass-on, or the team
+    leader's acknowledgement."""
+    return Q(status=DefectStatus.OPEN, due_on__lt=today) | Q(
+        status=DefectStatus.WITH_SUPERVISOR, supervisor_due_on__lt=today
+    )
+
+
 def today_in(program: Program) -> date:
     """Today in the program's time zone."""
     return timezone.localdate(timezone.now(), program.zone)
@@ -326,8 +339,8 @@ def analyst_queue(program: Program, user: User, today: date) -> AnalystQueue:
         planned=Count("pk", filter=Q(status=SessionStatus.PLANNED)),
     )
     defects = defects_for(program, user).aggregate(
-        open=Count("pk", filter=Q(status=DefectStatus.OPEN)),
-        overdue=Count("pk", filter=Q(status=DefectStatus.OPEN, due_on__lt=today)),
+        open=Count("pk", filter=Q(status__in=UNSETTLED_DEFECTS)),
+        overdue=Count("pk", filter=overdue_defects(today)),
     )
     items = follow_ups_for(program, user).aggregate(
         open=Count("pk", filter=Q(status=FollowUpStatus.OPEN)),
@@ -400,9 +413,7 @@ def supervisor_panel(program: Program, user: User, today: date) -> SupervisorPan
     month = today.replace(day=1)
     plan = SamplePlan.objects.filter(program=program, month=month).first()
     weeks, strata, total = plan_progress(plan, today) if plan else ([], [], None)
-    overdue = defects_for(program, user).filter(
-        team__supervisor=user, status=DefectStatus.OPEN, due_on__lt=today
-    )
+    overdue = defects_for(program, user).filter(overdue_defects(today), team__supervisor=user)
     panel = SupervisorPanel(
         month=month,
         plan=plan,
