@@ -17,6 +17,27 @@ parameter an integer 0 … scale_max.
 - Unanswered parameters are left out (a draft's provisional score); a shop is
   complete when every parameter is answered.
 - A score with no applicable parameter is None (not scorable).
+- Conditions (issue #23): a parameter may apply only when a condition on the
+  shop holds: its scenario, reason, interaction category or channel is one of
+  the condition's ids (``context`` says the shop's ids), or another parameter
+  of the scorecard was answered "met" (or "not met"). A parameter that does
+  not apply counts exactly as if it were answered "not applicable", whatever
+  answer is stored for it: it leaves the denominator, is never missing, never
+  invalid and never a critical failure. An answer condition holds only when
+  its parameter itself applies and carries that exact answer, so a chain of
+  conditions collapses from its start; a cycle never applies.
+- Bonus parameters (issue #23): a bonus parameter never enters the
+  denominator and is never critical. Its earned weight is added on top:
+  score = min(100, 100 × (Σ weight × earned over applicable non-bonus
+  parameters + Σ weight × earned over applicable bonus parameters)
+  ÷ Σ weight over applicable non-bonus parameters). In binary mode every
+  weight is 1, so the score is the share of met non-bonus parameters plus
+  (bonus parameters met ÷ applicable non-bonus parameters), × 100, capped at
+  100. The same holds per section. A bonus never offsets a critical error: a
+  section zeroed by its critical earns no bonus, and a shop zeroed by a
+  shop-scope critical stays 0. Bonus alone is not scorable (None when no
+  non-bonus parameter applies). ``ScoreResult.bonus`` holds the points the
+  bonus added to each section (after the cap), ``bonus_total`` to the total.
 - Stored rounding: half-up to 2 decimals (round_score); comparisons with the
   target use the rounded value.
 """
@@ -29,6 +50,21 @@ MET, NOT_MET, NA = "met", "not_met", "na"
 WEIGHTED, BINARY = "weighted", "binary"
 
 
+CONTEXT_KINDS = ("scenario", "reason", "category", "channel")
+ANSWER = "answer"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a parameter applies: the shop's `kind` id is one of `ids`, or (kind
+    "answer") parameter `parameter` applies and was answered `answer`."""
+
+    kind: str
+    ids: frozenset[int] = frozenset()
+    parameter: int | None = None
+    answer: str = MET
+
+
 @dataclass(frozen=True)
 class ParameterSpec:
     id: int
@@ -37,6 +73,8 @@ class ParameterSpec:
     scale_max: int | None = None  # None: met / not met
     critical_type: str = ""  # "", "CACE", "BACE", "CoACE"
     critical_scope: str = "shop"  # "shop" or "section"
+    bonus: bool = False
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +91,10 @@ class ScoreResult:
     critical_failures: list[CriticalFailure] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)  # parameters not answered yet
     invalid: list[int] = field(default_factory=list)  # answers that make no sense
+    not_applying: list[int] = field(default_factory=list)  # conditions that do not hold
+    # Points the bonus parameters added (after the cap), per section and in total.
+    bonus: dict[str, Fraction] = field(default_factory=dict)
+    bonus_total: Fraction = Fraction(0)
 
     @property
     def complete(self) -> bool:
@@ -99,15 +141,64 @@ def earned(spec: ParameterSpec, answer: str | None) -> Fraction | None:
 
 def failed(spec: ParameterSpec, answer: str | None) -> bool:
     """A critical parameter fails when it is not met (or scores 0 on a scale)."""
-    if not spec.critical_type or answer in (None, "", NA):
+    if spec.bonus or not spec.critical_type or answer in (None, "", NA):
         return False
     return answer == NOT_MET or (spec.scale_max is not None and answer == "0")
 
 
+def applying(
+    parameters: list[ParameterSpec],
+    answers: dict[int, str],
+    context: dict[str, int | None] | None = None,
+) -> set[int]:
+    """The ids of the parameters whose condition holds for this shop and these
+    answers (every parameter without a condition applies)."""
+    context = context or {}
+    by_id = {p.id: p for p in parameters}
+    memo: dict[int, bool] = {}
+
+    def holds(spec: ParameterSpec, seen: frozenset[int]) -> bool:
+        if spec.id in memo:
+            return memo[spec.id]
+        condition = spec.condition
+        if condition is None:
+            result = True
+        elif condition.kind == ANSWER:
+            target = by_id.get(condition.parameter)
+            result = (
+                target is not None
+                and target.id not in seen
+                and answers.get(target.id) == condition.answer
+                and holds(target, seen | {spec.id})
+            )
+        else:
+            result = context.get(condition.kind) in condition.ids
+        memo[spec.id] = result
+        return result
+
+    return {p.id for p in parameters if holds(p, frozenset({p.id}))}
+
+
 def compute(
-    parameters: list[ParameterSpec], answers: dict[int, str], mode: str = WEIGHTED
+    parameters: list[ParameterSpec],
+    answers: dict[int, str],
+    mode: str = WEIGHTED,
+    context: dict[str, int | None] | None = None,
 ) -> ScoreResult:
-    """Score a shop from its scorecard's parameters and the answers given."""
+    """Score a shop from its scorecard's parameters and the answers given.
+
+    `context` maps "scenario", "reason", "category" and "channel" to the shop's
+    ids, for the parameters' conditions (see the module docstring)."""
+    applies = applying(parameters, answers, context)
+    not_applying = [p.id for p in parameters if p.id not in applies]
+    # A parameter that does not apply is, exactly, one answered N/A.
+    answers = {**answers, **dict.fromkeys(not_applying, NA)}
+    result = _compute(parameters, answers, mode)
+    result.not_applying = not_applying
+    return result
+
+
+def _compute(parameters: list[ParameterSpec], answers: dict[int, str], mode: str) -> ScoreResult:
     weight = (lambda p: Fraction(1)) if mode == BINARY else (lambda p: Fraction(p.weight))
     result = ScoreResult(total=None, sections={})
     fractions: dict[int, Fraction] = {}
@@ -135,16 +226,27 @@ def compute(
         if spec.id in fractions and spec.section in zeroed_sections:
             fractions[spec.id] = Fraction(0)
 
-    def score(specs) -> Fraction | None:
+    def score(specs) -> tuple[Fraction | None, Fraction]:
         applicable = [p for p in specs if p.id in fractions]
-        total_weight = sum((weight(p) for p in applicable), Fraction(0))
+        base = [p for p in applicable if not p.bonus]
+        total_weight = sum((weight(p) for p in base), Fraction(0))
         if not total_weight:
-            return None
-        return 100 * sum(weight(p) * fractions[p.id] for p in applicable) / total_weight
+            return None, Fraction(0)
+        earned_base = 100 * sum((weight(p) * fractions[p.id] for p in base), Fraction(0))
+        earned_bonus = 100 * sum(
+            (weight(p) * fractions[p.id] for p in applicable if p.bonus), Fraction(0)
+        )
+        without = earned_base / total_weight
+        value = min(Fraction(100), (earned_base + earned_bonus) / total_weight)
+        return value, max(Fraction(0), value - without)
 
     for code in dict.fromkeys(p.section for p in parameters):
-        result.sections[code] = score([p for p in parameters if p.section == code])
-    result.total = score(parameters)
+        value, bonus = score([p for p in parameters if p.section == code])
+        result.sections[code] = value
+        if bonus:
+            result.bonus[code] = bonus
+    result.total, result.bonus_total = score(parameters)
     if result.total is not None and any(f.scope == "shop" for f in result.critical_failures):
         result.total = Fraction(0)
+        result.bonus_total = Fraction(0)
     return result
