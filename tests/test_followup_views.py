@@ -161,3 +161,55 @@ def test_followup_pages_have_constant_query_counts(client, pgd, member):
         )
     for before, url in zip(small, urls, strict=True):
         assert_same_query_count(before, page_queries(client, url))
+
+
+def test_the_f28_list_opens_on_what_is_to_do_most_urgent_first(client, pgd, member):
+    """#18: it opened on "all", oldest first."""
+    from datetime import timedelta
+
+    shop, _analyst, agent = _finalize(pgd, member, fail=[5])
+    first = FollowUp.objects.filter(shop=shop).first()
+    assert first is not None  # the preset's rule made one
+    today = timezone.localdate()
+
+    def rule(name):
+        rule = first.rule
+        rule.pk, rule.name = None, name
+        rule.save()
+        return rule
+
+    later = FollowUp.objects.create(
+        program=pgd,
+        shop=shop,
+        agent=agent,
+        team_leader=first.team_leader,
+        rule=rule("Coaching ulang"),
+        kind=first.kind,
+        due_on=today + timedelta(days=9),
+    )
+    done = FollowUp.objects.create(
+        program=pgd,
+        shop=shop,
+        agent=agent,
+        team_leader=first.team_leader,
+        rule=rule("Brief lagi"),
+        kind=first.kind,
+        due_on=today + timedelta(days=30),
+        status="done",
+    )
+    client.force_login(member(pgd, Role.MANAGER))
+    url = reverse("follow_up_list", args=[pgd.code])
+    default = client.get(url)
+    rows = [i.pk for i in default.context["page"].object_list]
+    assert rows == [first.pk, later.pk] and default.context["status"] == "open"
+    everything = client.get(url + "?status=all").context["page"].object_list
+    assert [i.pk for i in everything] == [done.pk, later.pk, first.pk]
+
+
+def test_a_defect_says_when_the_contact_happened(client, pgd, member):
+    """#18: the inbox showed the planned day, not the contact's time."""
+    shop, _analyst, agent = _finalize(pgd, member, fail=[5])
+    client.force_login(agent.team.team_leader)
+    body = client.get(reverse("defect_inbox", args=[pgd.code])).content.decode()
+    when = timezone.localtime(shop.executed_at, pgd.zone).strftime("%Y-%m-%d %H:%M")
+    assert f"contact on {when}" in body

@@ -151,10 +151,17 @@ def follow_up_list(request, code):
     """F-28: every follow-up item with its status and overdue flag."""
     program = get_program_for(request.user, code, roles=READERS)
     items = selectors.follow_ups_for(program, request.user)
-    status = request.GET.get("status", "")
+    # It opens on what is still to do, the most urgent first; "all" and "done"
+    # read newest first.
+    status = request.GET.get("status", FollowUpStatus.OPEN)
     if status in FollowUpStatus.values:
         items = items.filter(status=status)
-    items = items.order_by("status", "due_on", "pk")
+    else:
+        status = "all"
+    if status == FollowUpStatus.OPEN:
+        items = items.order_by("due_on", "pk")
+    else:
+        items = items.order_by("-due_on", "-pk")
     if request.GET.get("format") == "xlsx":
         return xlsx_response(
             f"{program.code}-{program.form_code_followup}.xlsx",
