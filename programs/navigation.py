@@ -48,6 +48,13 @@ MENU: list[MenuEntry] = [
     ),
     MenuEntry(
         REPORTING,
+        "evaluator_quality",
+        _("Evaluator quality"),
+        "clipboard-check",
+        frozenset({Role.MANAGER, Role.QC_ANALYST}),
+    ),
+    MenuEntry(
+        REPORTING,
         "audit_pack_list",
         _("ISO audit pack"),
         "archive",

@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from reporting.views import auditpack, dashboards, reports
+from reporting.views import auditpack, dashboards, evaluators, reports
 
 urlpatterns = [
     # Dashboards and the yearly summary.
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("reports/year/", dashboards.yearly_summary, name="yearly_summary"),
     path("reports/year/xlsx/", dashboards.yearly_summary_xlsx, name="yearly_summary_xlsx"),
+    # The quality of the evaluators (issue #23).
+    path("evaluators/", evaluators.evaluator_quality, name="evaluator_quality"),
+    path("evaluators/xlsx/", evaluators.evaluator_quality_xlsx, name="evaluator_quality_xlsx"),
     # Monthly reports (PGD-4.7, TLK-5.4.1).
     path("reports/", reports.report_list, name="report_list"),
     path("reports/<str:month>/", reports.report_detail, name="report_detail"),

@@ -552,6 +552,11 @@ TABLE: dict[str, Entry] = {
         program_page(ANALYST_AND_MANAGER, 404), args=lambda w: [w.program.code, w.audit_pack.pk]
     ),
     # (end of audit pack)
+    # --- reporting: evaluator quality (issue #23) -----------------------------------------
+    # How the shoppers' own work is graded: the analyst and the manager only.
+    "evaluator_quality": Entry(program_page(ANALYST_AND_MANAGER)),
+    "evaluator_quality_xlsx": Entry(program_page(ANALYST_AND_MANAGER)),
+    # (end of evaluator quality)
     # --- reporting: retention (PGD-6, TLK-6) ------------------------------------------------
     # The analyst reads it (and searches it); only the manager places or releases
     # a hold, on the record's own page (an empty POST comes back with the form's error).
