@@ -4,7 +4,8 @@ evidence, disputes that changed the answer and the agreement in blind
 calibrations; who needs coaching; the page, its permissions and its workbook."""
 
 import io
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,6 +17,8 @@ from openpyxl import load_workbook
 from followup.models import CalibrationRating
 from programs.models import Role, User
 from reporting.selectors import evaluators
+from sampling.models import PlannedShop
+from scoring import services as scoring
 from tests.querycount import assert_same_query_count, page_queries
 from tests.test_evaluators_data import (
     DEC,
@@ -26,6 +29,7 @@ from tests.test_evaluators_data import (
     make_shop,
     the_rest,
 )
+from tests.test_shop_workflow import _filled, _params
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +177,34 @@ def test_the_workbook_carries_the_table_and_the_comments(month, client):
     assert rows["Budi Shopper"]["Coaching on scoring"] in ("", None)
     comments = [r[5] for r in details.iter_rows(2, values_only=True) if r[1] == "Return"]
     assert comments == list(RETURN_COMMENTS)
+
+
+def test_a_kept_dispute_a_draft_and_a_form_waiting_for_correction(pgd, member):
+    w = december(pgd, member, small=True)
+    first = w.shops["first"]
+    with time_machine.travel(first.finalized_at + timedelta(hours=1), tick=False):
+        dispute = scoring.dispute_open(
+            shop=first, parameter=_params(first)[0], user=w.leader, reason="Tidak setuju"
+        )
+        scoring.dispute_resolve(dispute=dispute, user=w.analyst, keep=True, comment="Sesuai")
+    # Budi starts one shop and hands in another that comes back to him.
+    planned = PlannedShop.objects.filter(plan=w.plan).order_by("number")
+    draft_line, returned_line = planned[1], planned[2]
+    for line in (draft_line, returned_line):
+        line.shopper = w.budi
+        line.save()
+    scoring.shop_start(planned_shop=draft_line, user=w.budi)
+    shop = scoring.shop_start(planned_shop=returned_line, user=w.budi)
+    started = datetime.combine(returned_line.date, returned_line.slot.start, pgd.zone)
+    with time_machine.travel(started + timedelta(minutes=30), tick=False):
+        data = replace(_filled(shop, w.agent), executed_at=started)
+        shop = scoring.shop_save(shop=shop, user=w.budi, data=data, version=shop.version)
+        shop = scoring.shop_submit(shop=shop, user=w.budi, version=shop.version)
+        scoring.shop_return(shop=shop, user=w.analyst, comment="Lengkapi nomor tiket")
+    _quality, rows = _rows(w)
+    sari, budi = rows["Sari Shopper"], rows["Budi Shopper"]
+    assert sari.disputes_changed == [] and sari.first_time_right_share == 1
+    assert (budi.shops, budi.handed_in, budi.finalized) == (2, 1, 0)
+    assert [n.comment for n in budi.returns] == ["Lengkapi nomor tiket"]
+    assert budi.first_time_right_share is None and not budi.low_first_time_right
+    assert budi.agreement_share == 1 and not budi.needs_coaching
