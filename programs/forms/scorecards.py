@@ -2,11 +2,21 @@
 parameters, and publishing with a change note."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Field, Layout, Row
+from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Channel, Parameter, Program, Scorecard, Section
+from programs.models import AnswerType, Channel, Parameter, Program, Scorecard, Section
+from programs.models.scorecards import ConditionKind
+from programs.selectors.scorecards import condition_choices
+
+# The list field that holds a condition's ids, per kind.
+CONDITION_FIELDS = {
+    ConditionKind.SCENARIO: ("condition_scenarios", _("Scenarios")),
+    ConditionKind.REASON: ("condition_reasons", _("Contact reasons")),
+    ConditionKind.CATEGORY: ("condition_categories", _("Interaction categories")),
+    ConditionKind.CHANNEL: ("condition_channels", _("Channels")),
+}
 
 
 class ScorecardCreateForm(forms.ModelForm):
@@ -74,7 +84,9 @@ class SectionForm(forms.ModelForm):
 
 class ParameterForm(forms.ModelForm):
     """A parameter; in binary scoring (TLK-5.3.3) every parameter is 1 / 0, so
-    weight and answer type are left out."""
+    weight and answer type are left out. Its condition (issue #23) is chosen
+    from lists: the program's scenarios, reasons, categories or channels, or
+    another met / not met parameter of the same version."""
 
     class Meta:
         model = Parameter
@@ -87,12 +99,41 @@ class ParameterForm(forms.ModelForm):
             "critical_type",
             "critical_scope",
             "allow_not_applicable",
+            "is_bonus",
+            "condition_kind",
+            "condition_parameter",
+            "condition_answer",
         ]
         widgets = {"guidance": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, weighted: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs["autofocus"] = True
+        scorecard = self.instance.section.scorecard
+        choices = condition_choices(scorecard.program)
+        for kind, (name, label) in CONDITION_FIELDS.items():
+            self.fields[name] = forms.TypedMultipleChoiceField(
+                label=label,
+                choices=choices[kind],
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=self.instance.condition_ids
+                if self.instance.condition_kind == kind
+                else [],
+                help_text="" if choices[kind] else _("None in this program yet."),
+            )
+        others = Parameter.objects.filter(
+            section__scorecard=scorecard, answer_type=AnswerType.BINARY
+        ).select_related("section")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["condition_parameter"].queryset = others.order_by(
+            "section__order", "order", "pk"
+        )
+        self.fields["condition_parameter"].label_from_instance = lambda p: (
+            f"{p.section.name} › {p.text}"
+        )
         if weighted:
             numbers = Row(
                 Column(Field("weight", step="0.01"), css_class="col-sm-4"),
@@ -114,4 +155,32 @@ class ParameterForm(forms.ModelForm):
                 Column("critical_scope", css_class="col-sm-6"),
             ),
             "allow_not_applicable",
+            "is_bonus",
+            Fieldset(
+                _("When it applies"),
+                Field("condition_kind", css_class="sc-condition-kind"),
+                *[
+                    Div(name, css_class="sc-condition", data_condition=kind)
+                    for kind, (name, _label) in CONDITION_FIELDS.items()
+                ],
+                Div(
+                    Row(
+                        Column("condition_parameter", css_class="col-sm-8"),
+                        Column("condition_answer", css_class="col-sm-4"),
+                    ),
+                    css_class="sc-condition",
+                    data_condition=ConditionKind.ANSWER,
+                ),
+            ),
         )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("condition_kind", "")
+        if kind in CONDITION_FIELDS:
+            self.instance.condition_ids = sorted(data.get(CONDITION_FIELDS[kind][0]) or [])
+            if not self.instance.condition_ids:
+                self.add_error(CONDITION_FIELDS[kind][0], _("Choose at least one."))
+        else:
+            self.instance.condition_ids = []
+        return data

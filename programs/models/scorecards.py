@@ -155,8 +155,31 @@ class CriticalScope(models.TextChoices):
     SECTION = "section", _("Zeroes its section")
 
 
+class ConditionKind(models.TextChoices):
+    """What a conditional parameter depends on (issue #23)."""
+
+    ALWAYS = "", _("Always applies")
+    SCENARIO = "scenario", _("Only for some scenarios")
+    REASON = "reason", _("Only for some contact reasons")
+    CATEGORY = "category", _("Only for some interaction categories")
+    CHANNEL = "channel", _("Only for some channels")
+    ANSWER = "answer", _("Only after an answer to another parameter")
+
+
+class ConditionAnswer(models.TextChoices):
+    MET = "met", _("is met")
+    NOT_MET = "not_met", _("is not met")
+
+
 class Parameter(_DraftOnly):
-    """One line of the form: what the agent should do, scored met / not met."""
+    """One line of the form: what the agent should do, scored met / not met.
+
+    A conditional parameter applies only when its condition holds for the shop
+    (the planned shop's scenario, reason, category or channel is one of
+    `condition_ids`, or `condition_parameter` was answered `condition_answer`);
+    when it does not, it counts exactly as "not applicable" (scoring.engine).
+    A bonus parameter adds points on top of its section, capped at 100.
+    """
 
     section = models.ForeignKey(
         Section, on_delete=models.CASCADE, related_name="parameters", verbose_name=_("section")
@@ -190,12 +213,48 @@ class Parameter(_DraftOnly):
         default=CriticalScope.SHOP,
     )
     allow_not_applicable = models.BooleanField(_("may be not applicable"), default=True)
+    is_bonus = models.BooleanField(
+        _("bonus"),
+        default=False,
+        help_text=_(
+            "Its points come on top of the section's score (at most 100) and never "
+            "offset a critical error."
+        ),
+    )
+    condition_kind = models.CharField(
+        _("applies"), max_length=10, choices=ConditionKind.choices, blank=True, default=""
+    )
+    # The scenarios, reasons, categories or channels (by id, of this program)
+    # the parameter applies to; a plain list so that it is copied with the
+    # version and frozen with it.
+    condition_ids = models.JSONField(_("applies to"), default=list, blank=True)
+    condition_parameter = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependents",
+        verbose_name=_("when parameter"),
+    )
+    condition_answer = models.CharField(
+        _("is answered"),
+        max_length=10,
+        choices=ConditionAnswer.choices,
+        blank=True,
+        default="",
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("parameter")
         verbose_name_plural = _("parameters")
         ordering = ["section", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_bonus=False) | models.Q(critical_type=""),
+                name="parameter_bonus_not_critical",
+            ),
+        ]
 
     def __str__(self):
         return self.text
@@ -208,7 +267,29 @@ class Parameter(_DraftOnly):
             raise ValidationError({"scale_max": _("A scale answer needs its maximum.")})
         if self.answer_type == AnswerType.BINARY:
             self.scale_max = None
+        if self.is_bonus and self.critical_type:
+            raise ValidationError({"is_bonus": _("A bonus parameter cannot be a critical error.")})
+        if self.condition_kind != ConditionKind.ANSWER:
+            self.condition_parameter = None
+            self.condition_answer = ""
+        if self.condition_kind in ("", ConditionKind.ANSWER):
+            self.condition_ids = []
+        if self.condition_kind == ConditionKind.ANSWER:
+            if not self.condition_parameter_id or not self.condition_answer:
+                raise ValidationError(
+                    {"condition_parameter": _("Choose the parameter and its answer.")}
+                )
+            if self.pk and self.condition_parameter_id == self.pk:
+                raise ValidationError(
+                    {"condition_parameter": _("A parameter cannot depend on itself.")}
+                )
+        elif self.condition_kind and not self.condition_ids:
+            raise ValidationError({"condition_kind": _("Choose what it applies to.")})
 
     @property
     def is_critical(self) -> bool:
         return bool(self.critical_type)
+
+    @property
+    def is_conditional(self) -> bool:
+        return bool(self.condition_kind)

@@ -11,12 +11,17 @@ from django.utils.translation import gettext_lazy
 from mysteryshop.history import HistoryEntry, history_entries, model_fields
 from programs.models import (
     AnswerType,
+    Channel,
+    ContactReason,
+    InteractionCategory,
     Parameter,
     Program,
+    Scenario,
     Scorecard,
     ScoringMode,
     Section,
 )
+from programs.models.scorecards import ConditionKind
 
 
 def scorecard_problems(scorecard: Scorecard, *, mode: str | None = None) -> list[str]:
@@ -27,6 +32,7 @@ def scorecard_problems(scorecard: Scorecard, *, mode: str | None = None) -> list
     if not sections:
         problems.append(_("Add at least one section."))
     weighted = (mode or scorecard.program.scoring_mode) == ScoringMode.WEIGHTED
+    problems += _condition_problems(scorecard, [p for s in sections for p in s.parameters.all()])
     for section in sections:
         parameters = list(section.parameters.all())
         if not parameters:
@@ -35,6 +41,66 @@ def scorecard_problems(scorecard: Scorecard, *, mode: str | None = None) -> list
             problems.append(
                 _("Section %(name)s needs a parameter with a weight above 0.")
                 % {"name": section.name}
+            )
+        if parameters and all(p.is_bonus for p in parameters):
+            problems.append(
+                _("Section %(name)s has only bonus parameters.") % {"name": section.name}
+            )
+    return problems
+
+
+def condition_choices(program: Program) -> dict[str, list[tuple[int, str]]]:
+    """What a parameter's condition may name, per kind: the program's
+    scenarios, contact reasons, interaction categories and channels."""
+    return {
+        ConditionKind.SCENARIO: [
+            (s.pk, s.title) for s in Scenario.objects.filter(program=program).order_by("title")
+        ],
+        ConditionKind.REASON: [
+            (r.pk, r.name) for r in ContactReason.objects.filter(program=program).order_by("name")
+        ],
+        ConditionKind.CATEGORY: [
+            (c.pk, c.name) for c in InteractionCategory.objects.filter(program=program)
+        ],
+        ConditionKind.CHANNEL: [
+            (c.pk, f"{c.parent.name} › {c.name}" if c.parent_id else c.name)
+            for c in Channel.objects.filter(program=program).select_related("parent")
+        ],
+    }
+
+
+def _condition_problems(scorecard: Scorecard, parameters: list[Parameter]) -> list[str]:
+    """Conditions that could never be decided: an answer condition on a parameter
+    that is gone or in a loop, or ids that are not of this program."""
+    problems = []
+    by_id = {p.pk: p for p in parameters}
+    known = {
+        kind: {pk for pk, _label in rows}
+        for kind, rows in condition_choices(scorecard.program).items()
+    }
+    for parameter in parameters:
+        kind = parameter.condition_kind
+        if kind == ConditionKind.ANSWER:
+            seen, current = {parameter.pk}, parameter
+            while current and current.condition_kind == ConditionKind.ANSWER:
+                current = by_id.get(current.condition_parameter_id)
+                if current is None:
+                    problems.append(
+                        _("%(parameter)s depends on a parameter that is not in this version.")
+                        % {"parameter": parameter.text}
+                    )
+                    break
+                if current.pk in seen:
+                    problems.append(
+                        _("%(parameter)s depends on itself through other parameters.")
+                        % {"parameter": parameter.text}
+                    )
+                    break
+                seen.add(current.pk)
+        elif kind and not set(parameter.condition_ids) <= known.get(kind, set()):
+            problems.append(
+                _("%(parameter)s applies to something that is not of this program.")
+                % {"parameter": parameter.text}
             )
     return problems
 

@@ -76,15 +76,23 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User | None = None) -> 
         version=(last or 0) + 1,
     )
     sections = scorecard.sections.prefetch_related("parameters")
+    copies: dict[int, Parameter] = {}  # old parameter id -> its copy in the draft
     for section in sections:
         parameters = list(section.parameters.all())
         section.pk = None
         section.scorecard = draft
         section.save()
         for parameter in parameters:
+            old_pk = parameter.pk
             parameter.pk = None
             parameter.section = section
             parameter.save()
+            copies[old_pk] = parameter
+    # "If 2.1 is met" points at the draft's own 2.1, not at the old version's.
+    for parameter in copies.values():
+        if parameter.condition_parameter_id:
+            parameter.condition_parameter = copies.get(parameter.condition_parameter_id)
+            parameter.save(update_fields=["condition_parameter"])
     return draft
 
 

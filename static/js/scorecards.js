@@ -15,11 +15,29 @@
     });
   };
 
-  const syncAll = (root) => root.querySelectorAll(".ms-line").forEach(syncLine);
+  // The draft editor: only the list of the chosen condition kind is shown
+  // (issue #23); without script every list shows and the server uses the
+  // one of the chosen kind.
+  const syncCondition = (form) => {
+    const kind = form.querySelector("select.sc-condition-kind");
+    if (!kind) return;
+    form.querySelectorAll(".sc-condition").forEach((box) => {
+      box.hidden = box.dataset.condition !== kind.value;
+    });
+  };
+
+  const syncAll = (root) => {
+    root.querySelectorAll(".ms-line").forEach(syncLine);
+    if (root.querySelectorAll) root.querySelectorAll("form.sc-item").forEach(syncCondition);
+    if (root.matches?.("form.sc-item")) syncCondition(root);
+  };
 
   document.addEventListener("change", (event) => {
     const line = event.target.closest(".ms-line");
     if (line && event.target.type === "radio") syncLine(line);
+    if (event.target.matches?.("select.sc-condition-kind")) {
+      syncCondition(event.target.closest("form"));
+    }
   });
 
   // The preview only shows the form; it never submits.
