@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import floor
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 
 class AllocationError(ValueError):
     """The sample cannot be allocated as asked (the message says why)."""
@@ -90,9 +93,9 @@ def allocate(
     """
     strata = [s for s in strata if s.population > 0]
     if n <= 0:
-        raise AllocationError("The sample size must be at least 1.")
+        raise AllocationError(_("The sample size must be at least 1."))
     if not strata:
-        raise AllocationError("There is no contact in the sampling frame.")
+        raise AllocationError(_("There is no contact in the sampling frame."))
     total = sum(s.population for s in strata)
     shares = [Fraction(s.population, total) for s in strata]
     quotas = [n * share for share in shares]
@@ -104,8 +107,12 @@ def allocate(
         bands = sorted({s.band for s in strata})
         if len(bands) * min_per_band > n:
             raise AllocationError(
-                f"{n} shops cannot give each of the {len(bands)} time bands "
-                f"{min_per_band} shop(s)."
+                ngettext(
+                    "%(n)s shops cannot give each of the %(bands)s time bands %(min)s shop.",
+                    "%(n)s shops cannot give each of the %(bands)s time bands %(min)s shops.",
+                    min_per_band,
+                )
+                % {"n": n, "bands": len(bands), "min": min_per_band}
             )
         rules.append(_Rule("band", lambda s: s.band, min_per_band))
     if min_per_reason:
@@ -173,5 +180,5 @@ def _take_donor(donors, seats, strata, rules, rule, group, quotas) -> int:
     # No remainder seat left to give: take from the largest allocation that can spare one.
     candidates = [i for i in range(len(strata)) if can_give(i)]
     if not candidates:
-        raise AllocationError("The coverage rule cannot be met with this sample size.")
+        raise AllocationError(_("The coverage rule cannot be met with this sample size."))
     return max(candidates, key=lambda i: (seats[i] - quotas[i], seats[i]))
