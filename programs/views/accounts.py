@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from mysteryshop import oidc
 from programs.forms import EmailAuthenticationForm
@@ -20,7 +21,9 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         if not settings.LOCAL_PASSWORDS:
-            raise PermissionDenied("password sign-in is off")
+            raise PermissionDenied(
+                _("Signing in with a password is turned off: use single sign-on.")
+            )
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
