@@ -6,13 +6,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from followup.selectors.calibration import SessionPage
+from mysteryshop.pdf import html_to_pdf
 from programs.models import Program
 
 
 def session_pdf(program: Program, page: SessionPage) -> bytes:
     """Render the session's evidence (the same data as its page) to PDF bytes."""
-    from weasyprint import HTML  # a heavy import, paid only when a PDF is made
-
     html = render_to_string(
         "followup/calibration/pdf.html",
         {
@@ -22,4 +21,4 @@ def session_pdf(program: Program, page: SessionPage) -> bytes:
             "printed_at": timezone.localtime(timezone.now(), program.zone),
         },
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

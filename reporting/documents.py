@@ -1,16 +1,28 @@
 """The monthly report's renderings: the page's and the PDF's template context,
 the XLSX and the PDF — all made from one `MonthlyFigures`, never from the
-database."""
+database.
 
+The PDF is kept quick (issue #20: tables dominate WeasyPrint's time): tables
+have a fixed layout with their column widths in the print CSS, and the long
+texts of the nonconformity table are clipped, with a note that the XLSX has
+them whole. A draft's PDF is cached by a hash of what it shows.
+"""
+
+import dataclasses
+import hashlib
+import json
 import math
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from followup.exports import recap_sheet
 from followup.models import FollowUpStatus
+from mysteryshop.pdf import html_to_pdf
 from mysteryshop.spreadsheets import Chart, Formatted, Sheet, workbook_bytes
+from reporting import snapshot
 from reporting.charts import Bar, bar_chart, bars_from_groups, trend_chart
 from reporting.dates import report_due_day
 from reporting.models import MonthlyReport
@@ -19,6 +31,14 @@ from reporting.selectors.reports import Group, MonthlyFigures
 CRITICAL_KINDS = ("CACE", "BACE", "CoACE")
 PERCENT = "0.0%"
 SCORE = "0.00"
+# Longest nonconformity or correct solution the PDF prints, in characters; the
+# XLSX carries them whole.
+PDF_TEXT_LIMIT = 240
+PDF_TEXT_LINES = 4
+# Bump when pdf.html, _figures.html or report_pdf change what a PDF shows: the
+# cached drafts of the old layout are then never served.
+PDF_TEMPLATE_VERSION = 2
+DRAFT_PDF_SECONDS = 24 * 3600
 
 
 def breakdowns(figures: MonthlyFigures) -> list[tuple[str, str, str, list[Group]]]:
@@ -72,7 +92,36 @@ def report_context(figures: MonthlyFigures, report: MonthlyReport | None) -> dic
             title=_("Defect Pareto"),
         ),
         "follow_up": follow_up_rows(figures),
+        "nonconformities": figures.nonconformities,
     }
+
+
+def clip(text: str, limit: int = PDF_TEXT_LIMIT, lines: int = PDF_TEXT_LINES) -> str:
+    """`text` cut to `limit` characters and `lines` lines, at a word, with "…"
+    when cut."""
+    kept = text.strip()
+    parts = kept.splitlines()
+    if len(parts) > lines:
+        kept = "\n".join(parts[:lines])
+    if len(kept) > limit:
+        kept = kept[:limit].rsplit(None, 1)[0] if " " in kept[:limit] else kept[:limit]
+    if kept == text.strip():
+        return text
+    return kept.rstrip(" ,.;:") + " …"
+
+
+def clipped_nonconformities(figures: MonthlyFigures) -> tuple[list, int]:
+    """The nonconformity rows as the PDF prints them, and how many were clipped."""
+    rows, cut = [], 0
+    for row in figures.nonconformities:
+        short = dataclasses.replace(
+            row,
+            nonconformity=clip(row.nonconformity),
+            correct_solution=clip(row.correct_solution),
+        )
+        cut += short != row
+        rows.append(short)
+    return rows, cut
 
 
 def _mean_row(label: str, group: Group) -> list:
@@ -228,13 +277,10 @@ def report_xlsx(figures: MonthlyFigures, report: MonthlyReport | None, *, signof
     return workbook_bytes(report_sheets(figures, report, signoff=signoff))
 
 
-def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> bytes:
-    """A4: a cover with the document code, revision and period, then every
-    section with its vector chart and the table behind it."""
-    from weasyprint import HTML  # a heavy import, paid only when a PDF is made
-
+def _pdf_html(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> str:
     program = figures.program
-    html = render_to_string(
+    nonconformities, clipped = clipped_nonconformities(figures)
+    return render_to_string(
         "reporting/report/pdf.html",
         {
             **report_context(figures, report),
@@ -242,6 +288,59 @@ def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff
             "due_on": _due_on(figures),
             "printed_at": timezone.localtime(timezone.now(), program.zone),
             "signoff": signoff,
+            "nonconformities": nonconformities,
+            "clipped": clipped,
         },
     )
-    return HTML(string=html).write_pdf()
+
+
+def report_pdf(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> bytes:
+    """A4: a cover with the document code, revision and period, then every
+    section with its vector chart and the table behind it."""
+    return html_to_pdf(_pdf_html(figures, report, signoff=signoff))
+
+
+def draft_key(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> str:
+    """What a draft's PDF shows, hashed: the figures (as they would be frozen),
+    the report's texts and revision, the sign-off, the language and the
+    template version. Same key, same PDF."""
+    shown = {
+        "figures": snapshot.dump(figures),
+        "program": [
+            figures.program.pk,
+            figures.program.name,
+            figures.program.document_code,
+            figures.program.form_code_report,
+            figures.program.revision,
+            str(figures.program.effective_date),
+        ],
+        "report": (
+            [
+                report.pk,
+                report.revision,
+                report.status,
+                report.analysis,
+                report.recommendations,
+                report.correction_reason,
+            ]
+            if report is not None
+            else None
+        ),
+        "signoff": [[s.step, s.name, s.roles, str(s.when)] for s in signoff],
+        "language": translation.get_language(),
+        "template": PDF_TEMPLATE_VERSION,
+    }
+    data = json.dumps(shown, sort_keys=True, default=str).encode()
+    return f"reporting:draft-pdf:{hashlib.sha256(data).hexdigest()}"
+
+
+def draft_pdf(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=()) -> bytes:
+    """The PDF of a report not submitted yet, rendered once per state of what it
+    shows (`draft_key`): downloading it again without a change costs no
+    rendering. Its "printed" time is the first rendering's."""
+    key = draft_key(figures, report, signoff=signoff)
+    content = cache.get(key)
+    if content is None:
+        content = report_pdf(figures, report, signoff=signoff)
+        cache.set(key, content, DRAFT_PDF_SECONDS)
+    return content

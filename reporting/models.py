@@ -20,9 +20,10 @@ def report_file_path(report, filename):
 class MonthlyReport(models.Model):
     """The month's report of a program (F-27; PGD-4.7, 5.4; TLK-5.4.1).
 
-    A draft renders the live figures; submitting freezes them in `snapshot` and
-    stores the XLSX and PDF made from that snapshot, so later edits to shops do
-    not change what was sent. A correction is a new revision that supersedes
+    A draft renders the live figures; submitting freezes them in `snapshot`, and
+    the worker then stores the XLSX and PDF made from that snapshot (while
+    `documents_asked_at` is set), so later edits to shops do not change what
+    was sent. A correction is a new revision that supersedes
     the submitted one."""
 
     program = models.ForeignKey(
@@ -45,6 +46,16 @@ class MonthlyReport(models.Model):
     snapshot = models.JSONField(_("frozen figures"), null=True, blank=True, editable=False)
     xlsx_file = models.FileField(_("XLSX"), upload_to=report_file_path, blank=True)
     pdf_file = models.FileField(_("PDF"), upload_to=report_file_path, blank=True)
+    documents_asked_at = models.DateTimeField(
+        _("documents asked for"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when the stored XLSX and PDF must be made (again) by the worker; "
+            "cleared once they are in."
+        ),
+    )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -106,6 +117,11 @@ class MonthlyReport(models.Model):
     @property
     def frozen(self) -> bool:
         return self.status != ReportStatus.DRAFT
+
+    @property
+    def documents_pending(self) -> bool:
+        """The worker has still to make (or remake) the stored XLSX and PDF."""
+        return self.documents_asked_at is not None
 
     @property
     def sent(self) -> bool:

@@ -2,14 +2,17 @@
 submit, acknowledge and correct.
 
 A draft shows the live figures of `reporting.selectors.reports.monthly_figures`. Submitting
-freezes them (`reporting.snapshot`), renders the XLSX and PDF from that frozen
-data and e-mails both to the program's Accountable and Consulted members. A
-correction is a new revision: the submitted one stays as it was sent, marked
-superseded.
+freezes them (`reporting.snapshot`) and asks the worker for the files: once the
+transaction commits, `build_report_documents` renders the XLSX and PDF from
+that frozen data, stores them and e-mails both to the program's Accountable and
+Consulted members. Checking and acknowledging ask for them again (the sign-off
+block changes). A correction is a new revision: the submitted one stays as it
+was sent, marked superseded.
 """
 
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -32,10 +35,15 @@ from reporting.selectors.reports import MonthlyFigures, monthly_figures
 from sampling.models import SamplePlan
 from scoring.models import Shop, ShopState
 
+logger = logging.getLogger(__name__)
+
 REPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
+# Files asked for this long ago and still not in: the broker lost the message or
+# the worker died mid-build (a build takes seconds); the sweep asks again.
+DOCUMENTS_STALE = timedelta(minutes=5)
 
 
 def current_report(program: Program, month: date) -> MonthlyReport | None:
@@ -124,8 +132,9 @@ def report_submit(
     now: datetime | None = None,
     in_review_ok: bool = False,
 ) -> MonthlyReport:
-    """Freeze the figures, store the XLSX and PDF made from them and send both
-    to the Accountable and the Consulted (PGD-4.7). Submitting twice is refused;
+    """Freeze the figures and ask the worker for the XLSX and PDF made from
+    them, which it sends to the Accountable and the Consulted (PGD-4.7); nothing
+    is rendered here, inside the lock. Submitting twice is refused;
     so is submitting while shops of the month wait for review, unless
     `in_review_ok` (they would be left out of the frozen figures)."""
     report = MonthlyReport.objects.select_for_update().select_related("program").get(pk=report.pk)
@@ -153,9 +162,99 @@ def report_submit(
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.submitted_by = user
-    _store_files(report)
+    _ask_for_files(report, now)
     report._change_reason = "submitted"
     report.save()
+    return report
+
+
+def _ask_for_files(report: MonthlyReport, now: datetime) -> None:
+    """The stored XLSX and PDF are to be (re)made from the frozen figures, with
+    the sign-off block as it stands: by the worker, once this commits, so the
+    step answers at once. The caller saves `report`."""
+    report.documents_asked_at = now
+    transaction.on_commit(lambda: enqueue_documents(report.pk))
+
+
+def enqueue_documents(report_id: int) -> bool:
+    """Send the build to the worker; False (logged) when the broker is down:
+    the report stays pending and the sweep sends it again."""
+    from reporting.tasks import build_report_documents, send
+
+    return send(build_report_documents, report_id, what=f"F-27 documents of report {report_id}")
+
+
+def requeue_stale_documents(*, now: datetime | None = None) -> int:
+    """Ask again for files asked for more than DOCUMENTS_STALE ago and still
+    not in. A build still running is harmless to ask again: only one of them
+    attaches its files. Returns how many."""
+    now = now or timezone.now()
+    ids = list(
+        MonthlyReport.objects.filter(documents_asked_at__lt=now - DOCUMENTS_STALE).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        enqueue_documents(pk)
+    return len(ids)
+
+
+def report_documents_build(*, report: MonthlyReport) -> MonthlyReport:
+    """Render the XLSX and PDF of a frozen report and store them, outside any
+    lock. Idempotent: a report with nothing asked for is returned as it is, and
+    the files are attached only if no newer step asked again meanwhile (its own
+    build makes them), in one conditional UPDATE, so two builds never leave two
+    pairs of files. The files replaced are deleted once that commits. The first
+    time a submitted report's files are in, its recipients are told (once each)."""
+    report = (
+        MonthlyReport.objects.select_related(
+            "program", "submitted_by", "checked_by", "acknowledged_by"
+        )
+        .filter(pk=report.pk)
+        .first()
+    )
+    if report is None or report.documents_asked_at is None or report.snapshot is None:
+        return report
+    asked = report.documents_asked_at
+    old = {ext: getattr(report, f"{ext}_file").name for ext in REPORT_TYPES}
+    figures = snapshot.load(report.program, report.snapshot)  # the files show the frozen data
+    signoff = report_signoff(report)
+    made: dict[str, str] = {}
+    try:
+        for ext, render in (("xlsx", report_xlsx), ("pdf", report_pdf)):
+            field = getattr(report, f"{ext}_file")
+            field.save(
+                report_filename(report, ext),
+                ContentFile(render(figures, report, signoff=signoff)),
+                save=False,
+            )
+            made[ext] = field.name
+    except Exception:
+        for name in made.values():  # nothing half-made stays behind
+            report.xlsx_file.storage.delete(name)
+        raise
+    with transaction.atomic():
+        attached = MonthlyReport.objects.filter(pk=report.pk, documents_asked_at=asked).update(
+            xlsx_file=made["xlsx"], pdf_file=made["pdf"], documents_asked_at=None
+        )
+        storage = report.xlsx_file.storage
+        if not attached:  # another build finished first, or a newer step asked again
+            for name in made.values():
+                storage.delete(name)
+        else:
+            for name in old.values():
+                if name and name not in made.values():
+                    transaction.on_commit(lambda name=name: storage.delete(name))
+    report = MonthlyReport.objects.select_related("program", "submitted_by").get(pk=report.pk)
+    if attached and report.status == ReportStatus.SUBMITTED:
+        _notify_submitted(report)
+    return report
+
+
+def _notify_submitted(report: MonthlyReport) -> None:
+    """The XLSX and PDF to the Accountable and the Consulted (PGD-4.7); once
+    per recipient, however many builds run."""
+    program, user = report.program, report.submitted_by
     attachments = [
         {
             "name": report_filename(report, ext),
@@ -166,13 +265,13 @@ def report_submit(
     ]
     url = reverse("report_detail", args=[program.code, f"{report.month:%Y-%m}"])
     late = not report.on_time
+    who = (user.get_full_name() or user.email) if user else ""
     for recipient in _recipients(program):
         notify(
             user=recipient,
             kind=Kind.REPORT_SUBMITTED,
             occasion=f"{report.pk}",
             program=program,
-            now=now,
             url=url,
             attachments=attachments,
             message=lambda u: (
@@ -187,29 +286,11 @@ def report_submit(
                     if late
                     else _("%(name)s submitted the report on time.")
                 )
-                % {"name": user.get_full_name() or user.email}
+                % {"name": who}
                 + " "
                 + _("The XLSX and PDF files are attached; the manager acknowledges it."),
             ),
         )
-    return report
-
-
-def _store_files(report: MonthlyReport) -> None:
-    """(Re)make the stored XLSX and PDF from the frozen figures, with the sign-off
-    block as it stands; a file replaced is deleted once the change commits."""
-    figures = snapshot.load(report.program, report.snapshot)  # the files show the frozen data
-    signoff = report_signoff(report)
-    for ext, render in (("xlsx", report_xlsx), ("pdf", report_pdf)):
-        field = getattr(report, f"{ext}_file")
-        old = field.name
-        field.save(
-            report_filename(report, ext),
-            ContentFile(render(figures, report, signoff=signoff)),
-            save=False,
-        )
-        if old and old != field.name:
-            transaction.on_commit(lambda name=old, f=field: f.storage.delete(name))
 
 
 @dataclass(frozen=True)
@@ -267,7 +348,7 @@ def report_check(
     *, report: MonthlyReport, user: User, now: datetime | None = None
 ) -> MonthlyReport:
     """A supervisor checks the submitted report (not their own): the controlled
-    form's "checked by"; the stored files are made again with it."""
+    form's "checked by"; the worker makes the stored files again with it."""
     report = MonthlyReport.objects.select_for_update().select_related("program").get(pk=report.pk)
     if report.status not in (ReportStatus.SUBMITTED, ReportStatus.ACKNOWLEDGED):
         raise ValidationError(_("Only a submitted report can be checked."), code="state")
@@ -279,7 +360,7 @@ def report_check(
         )
     report.checked_at = now or timezone.now()
     report.checked_by = user
-    _store_files(report)
+    _ask_for_files(report, timezone.now())
     report._change_reason = "checked"
     report.save()
     return report
@@ -296,7 +377,7 @@ def report_acknowledge(
     report.status = ReportStatus.ACKNOWLEDGED
     report.acknowledged_at = now or timezone.now()
     report.acknowledged_by = user
-    _store_files(report)  # the stored PDF carries the acknowledgement
+    _ask_for_files(report, timezone.now())  # the stored PDF carries the acknowledgement
     report._change_reason = "acknowledged"
     report.save()
     if report.submitted_by and report.submitted_by != user:

@@ -14,7 +14,7 @@ from mysteryshop.spreadsheets import XLSX_TYPE
 from programs.access import get_program_for, schedule_hidden
 from programs.models import Role
 from programs.months import add_months, month_from_url
-from reporting.documents import report_context, report_pdf, report_xlsx
+from reporting.documents import draft_pdf, report_context, report_pdf, report_xlsx
 from reporting.forms import CorrectionForm, ReportTextForm
 from reporting.models import MonthlyReport
 from reporting.selectors import dashboards
@@ -97,6 +97,8 @@ def report_detail(request, code, month):
     analyst, the analysis and recommendations to write."""
     program = get_program_for(request.user, code, roles=READERS)
     month = month_from_url(month)
+    if request.method == "GET" and request.htmx and "documents" in request.GET:
+        return _documents(request, program, month)
     if request.method == "POST":
         if not program.user_roles & WRITERS:
             raise PermissionDenied
@@ -113,6 +115,18 @@ def report_detail(request, code, month):
                 return redirect("report_detail", program.code, f"{month:%Y-%m}")
         return _detail(request, program, month, form=form)
     return _detail(request, program, month)
+
+
+def _documents(request, program, month):
+    """The downloads of the month's report, or the notice that the worker is
+    still making them: htmx polls it every 2 s while they are pending."""
+    if _month_not_over(program, month):
+        raise PermissionDenied(_("The report of a month still running stays with the planners."))
+    return render(
+        request,
+        "reporting/report/_documents.html",
+        {"program": program, "month": month, "report": reports.current_report(program, month)},
+    )
 
 
 def _report_or_404(program, month) -> MonthlyReport:
@@ -148,7 +162,11 @@ def report_submit(request, code, month):
             form.add_error(None, error)
         return _detail(request, program, month, form=form)
     messages.success(
-        request, _("The report is submitted and sent to the Accountable and the Consulted.")
+        request,
+        _(
+            "The report is submitted. Its XLSX and PDF are being prepared and go to the "
+            "Accountable and the Consulted as soon as they are ready."
+        ),
     )
     return redirect("report_detail", program.code, f"{month:%Y-%m}")
 
@@ -232,14 +250,32 @@ def _download(request, code, month, ext: str):
         raise PermissionDenied(_("The report of a month still running stays with the planners."))
     report = _revision(request, program, month)
     if report is not None and report.frozen:
+        if report.documents_pending:
+            # The worker is making them (again): the old files lack a signature.
+            response = render(
+                request,
+                "reporting/report/documents_pending.html",
+                {"program": program, "month": month, "report": report},
+                status=202,
+            )
+            response["Retry-After"] = "5"
+            return response
         stored = getattr(report, f"{ext}_file")
         if stored:
             # The document's own name: storage may have suffixed the stored one.
             name = reports.report_filename(report, ext)
-            return FileResponse(stored.open("rb"), as_attachment=True, filename=name)
+            try:
+                return FileResponse(stored.open("rb"), as_attachment=True, filename=name)
+            except OSError:  # the file went missing: made again below from the snapshot
+                pass
     figures = reports.report_figures(report, program, month)
-    render = report_xlsx if ext == "xlsx" else report_pdf
-    content = render(figures, report, signoff=reports.report_signoff(report))
+    signoff = reports.report_signoff(report)
+    if ext == "xlsx":
+        content = report_xlsx(figures, report, signoff=signoff)
+    elif report is None or not report.frozen:
+        content = draft_pdf(figures, report, signoff=signoff)  # cached by its figures
+    else:
+        content = report_pdf(figures, report, signoff=signoff)
     suffix = "draft" if report is None or not report.frozen else f"r{report.revision}"
     name = f"{program.code}-{program.form_code_report}-{month:%Y-%m}-{suffix}.{ext}"
     response = HttpResponse(
