@@ -149,7 +149,7 @@ def failed(spec: ParameterSpec, answer: str | None) -> bool:
 def applying(
     parameters: list[ParameterSpec],
     answers: dict[int, str],
-    context: dict[str, int | None] | None = None,
+    context: dict[str, int | frozenset[int] | None] | None = None,
 ) -> set[int]:
     """The ids of the parameters whose condition holds for this shop and these
     answers (every parameter without a condition applies)."""
@@ -172,23 +172,55 @@ def applying(
                 and holds(target, seen | {spec.id})
             )
         else:
-            result = context.get(condition.kind) in condition.ids
+            given = context.get(condition.kind)
+            ids = given if isinstance(given, (set, frozenset)) else {given}
+            result = bool(condition.ids & ids)
         memo[spec.id] = result
         return result
 
     return {p.id for p in parameters if holds(p, frozenset({p.id}))}
 
 
+def possible(
+    parameters: list[ParameterSpec],
+    context: dict[str, int | frozenset[int] | None] | None = None,
+) -> set[int]:
+    """The ids of the parameters that may apply to this shop for some answers:
+    the ones the form shows (an answer condition is then decided as the
+    shopper answers). A parameter outside it never applies (see `applying`)."""
+    by_id = {p.id: p for p in parameters}
+    result = set()
+    for spec in parameters:
+        chain, seen, ok = spec, set(), True
+        while ok and chain is not None:
+            if chain.id in seen:
+                ok = False
+                break
+            seen.add(chain.id)
+            if chain.condition is None:
+                break
+            if chain.condition.kind == ANSWER:
+                chain = by_id.get(chain.condition.parameter)
+                ok = chain is not None
+            else:
+                ok = chain.id in applying([chain], {}, context)
+                break
+        if ok:
+            result.add(spec.id)
+    return result
+
+
 def compute(
     parameters: list[ParameterSpec],
     answers: dict[int, str],
     mode: str = WEIGHTED,
-    context: dict[str, int | None] | None = None,
+    context: dict[str, int | frozenset[int] | None] | None = None,
 ) -> ScoreResult:
     """Score a shop from its scorecard's parameters and the answers given.
 
     `context` maps "scenario", "reason", "category" and "channel" to the shop's
-    ids, for the parameters' conditions (see the module docstring)."""
+    id (or set of ids, e.g. a sub-channel and its channel), for the parameters'
+    conditions (see the module docstring)."""
     applies = applying(parameters, answers, context)
     not_applying = [p.id for p in parameters if p.id not in applies]
     # A parameter that does not apply is, exactly, one answered N/A.

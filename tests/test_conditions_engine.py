@@ -17,6 +17,7 @@ from scoring.engine import (
     ParameterSpec,
     applying,
     compute,
+    possible,
 )
 from tests.fuzzing import fuzz
 
@@ -135,6 +136,7 @@ def test_conditions_equal_the_same_shop_with_the_non_applying_answered_na(card, 
     assert result.missing == expected.missing
     assert result.bonus == expected.bonus and result.bonus_total == expected.bonus_total
     assert set(result.not_applying) == {p.id for p in params} - applies
+    assert applies <= possible(params, context)  # the form shows all that may apply
     # Whatever is stored for a parameter that does not apply changes nothing,
     # not even the parameters that depend on it (they do not apply either).
     for p in params:
@@ -142,3 +144,15 @@ def test_conditions_equal_the_same_shop_with_the_non_applying_answered_na(card, 
             again = compute(params, {**answers, p.id: NOT_MET}, mode, context)
             assert (again.total, again.sections) == (result.total, result.sections)
     assert result.total is None or 0 <= result.total <= 100
+
+
+def test_possible_is_what_the_form_shows():
+    params = [
+        P(1, "s", condition=Condition("reason", frozenset({4}))),
+        P(2, "s", condition=Condition(ANSWER, parameter=1)),
+        P(3, "s", condition=Condition(ANSWER, parameter=4, answer=NOT_MET)),
+        P(4, "s"),
+        P(5, "s", condition=Condition(ANSWER, parameter=5)),
+    ]
+    assert possible(params, CONTEXT) == {3, 4}  # reason 3: neither 1 nor 2; 5 loops
+    assert possible(params, {**CONTEXT, "reason": frozenset({3, 4})}) == {1, 2, 3, 4}

@@ -1,8 +1,8 @@
 """Reads of scorecards: what a draft lacks before it can be published, its outline,
 the MS form it renders (TLK-5.6.1) and its version history."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -166,6 +166,9 @@ class MsLine:
     answer_error: str = ""
     nonconformity_error: str = ""
     correct_solution_error: str = ""
+    applies: bool = True  # False: hidden until its answer condition holds
+    when_answer_name: str = ""  # the input an answer condition watches …
+    when_answer: str = ""  # … and the answer that shows this line
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class MsSection:
     section: Section
     number: int
     lines: list[MsLine]
+    bonus_lines: list[MsLine] = field(default_factory=list)  # shown apart, "Bonus"
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ class MsForm:
 MET, NOT_MET, NOT_APPLICABLE = "met", "not_met", "na"
 
 
-def _ms_choices(parameter: Parameter, binary: bool, answer: str) -> list[tuple]:
+def _ms_choices(parameter: Parameter, binary: bool, answer: str) -> list[MsChoice]:
     if parameter.answer_type == AnswerType.SCALE and not binary:
         top = parameter.scale_max or 1
         choices = [(str(v), str(v), "", v < top) for v in range(top + 1)]
@@ -206,6 +210,8 @@ def _ms_choices(parameter: Parameter, binary: bool, answer: str) -> list[tuple]:
         label = gettext_lazy("N/A") if binary else gettext_lazy("Not applicable")
         hint = gettext_lazy("not applicable") if binary else ""
         choices.append((NOT_APPLICABLE, label, hint, False))
+    if parameter.is_bonus:  # a bonus not earned is no nonconformity
+        choices = [(v, label, hint, False) for v, label, hint, _not_met in choices]
     return [MsChoice(v, label, hint, not_met, v == answer) for v, label, hint, not_met in choices]
 
 
@@ -214,6 +220,8 @@ def ms_form(
     *,
     answers: Mapping[int, Mapping[str, str]] | None = None,
     errors: Mapping[str, str] | None = None,
+    shown: Collection[int] | None = None,
+    applies: Collection[int] | None = None,
 ) -> MsForm:
     """The shopper's form for a version (F-31, TLK-5.3.3, TLK-5.6.1).
 
@@ -222,6 +230,12 @@ def ms_form(
     and correct_solution-<id>. Answers are "met", "not_met", "na", or the
     number chosen on a scale. `errors` maps an input's name to its message,
     shown next to the parameter (without any script).
+
+    Conditions (issue #23), decided by the caller on the server: only the
+    parameters in `shown` (all by default) are on the form; a shown one not in
+    `applies` is hidden until the answer it waits for is given (the line says
+    which input and answer, for static/js/scorecards.js). Bonus parameters are
+    listed apart at the end of their section.
     """
     answers = answers or {}
     errors = errors or {}
@@ -229,11 +243,14 @@ def ms_form(
     binary = not outline.weighted  # the outline's mode: a shop's own, for a shop
     sections = []
     for s_number, s in enumerate(outline.sections, start=1):
-        lines = []
+        lines, bonus_lines = [], []
         for p_number, parameter in enumerate(s.parameters, start=1):
+            if shown is not None and parameter.pk not in shown:
+                continue
             given = answers.get(parameter.pk, {})
             choices = _ms_choices(parameter, binary, str(given.get("answer", "")))
-            lines.append(
+            watched = parameter.condition_kind == ConditionKind.ANSWER
+            (bonus_lines if parameter.is_bonus else lines).append(
                 MsLine(
                     parameter=parameter,
                     number=f"{s_number}.{p_number}",
@@ -247,9 +264,15 @@ def ms_form(
                     answer_error=errors.get(f"answer-{parameter.pk}", ""),
                     nonconformity_error=errors.get(f"nonconformity-{parameter.pk}", ""),
                     correct_solution_error=errors.get(f"correct_solution-{parameter.pk}", ""),
+                    applies=applies is None or parameter.pk in applies,
+                    when_answer_name=(
+                        f"answer-{parameter.condition_parameter_id}" if watched else ""
+                    ),
+                    when_answer=parameter.condition_answer if watched else "",
                 )
             )
-        sections.append(MsSection(s.section, s_number, lines))
+        if lines or bonus_lines:
+            sections.append(MsSection(s.section, s_number, lines, bonus_lines))
     return MsForm(outline.scorecard, program.form_code_ms_form, binary, sections)
 
 

@@ -94,20 +94,54 @@ def scorecard_for(planned_shop: PlannedShop) -> Scorecard:
     )
 
 
+def _condition(p: Parameter) -> engine.Condition | None:
+    if not p.condition_kind:
+        return None
+    if p.condition_kind == engine.ANSWER:
+        return engine.Condition(
+            engine.ANSWER, parameter=p.condition_parameter_id, answer=p.condition_answer
+        )
+    return engine.Condition(p.condition_kind, frozenset(p.condition_ids))
+
+
+def parameter_spec(p: Parameter) -> engine.ParameterSpec:
+    """What the engine needs of a parameter (`p.section` loaded)."""
+    return engine.ParameterSpec(
+        id=p.pk,
+        section=p.section.code,
+        weight=p.weight,
+        scale_max=p.scale_max if p.answer_type == "scale" else None,
+        critical_type=p.critical_type,
+        critical_scope=p.critical_scope,
+        bonus=p.is_bonus,
+        condition=_condition(p),
+    )
+
+
 def parameter_specs(scorecard: Scorecard) -> list[engine.ParameterSpec]:
     return [
-        engine.ParameterSpec(
-            id=p.pk,
-            section=p.section.code,
-            weight=p.weight,
-            scale_max=p.scale_max if p.answer_type == "scale" else None,
-            critical_type=p.critical_type,
-            critical_scope=p.critical_scope,
-        )
+        parameter_spec(p)
         for p in Parameter.objects.filter(section__scorecard=scorecard)
         .select_related("section")
         .order_by("section__order", "order", "pk")
     ]
+
+
+def shop_context(shop: Shop) -> dict[str, frozenset[int]]:
+    """What the parameters' conditions look at (issue #23), from the planned
+    shop: its scenario, its reason (the scenario's, else its stratum's), that
+    reason's interaction category and its channel (with the channel it is part
+    of). Decided here, on the server, never by the browser."""
+    planned = PlannedShop.objects.select_related(
+        "scenario__reason", "stratum__reason", "channel"
+    ).get(pk=shop.planned_shop_id)
+    reason = planned.scenario.reason if planned.scenario_id else planned.stratum.reason
+    return {
+        "scenario": frozenset({planned.scenario_id} - {None}),
+        "reason": frozenset({reason.pk}),
+        "category": frozenset({reason.category_id}),
+        "channel": frozenset({planned.channel_id, planned.channel.parent_id} - {None}),
+    }
 
 
 @transaction.atomic
@@ -243,7 +277,9 @@ def shop_score(shop: Shop, answers: dict[int, str]) -> engine.ScoreResult:
     """Score `answers` under the rules the shop is scored with: its own
     scorecard version and its own scoring mode, never the program's current
     mode. Revisions, finalizing and calibration ratings all score through it."""
-    return engine.compute(parameter_specs(shop.scorecard), answers, shop.scoring_mode)
+    return engine.compute(
+        parameter_specs(shop.scorecard), answers, shop.scoring_mode, shop_context(shop)
+    )
 
 
 def rescore(shop: Shop) -> engine.ScoreResult:
@@ -315,7 +351,14 @@ def submit_errors(shop: Shop) -> dict[str, str]:
             "channel %(channel)s needs it at submit."
         ) % {"channel": shop.channel.name}
     answers = {a.parameter_id: a for a in shop.answers.all()}
-    for spec in parameter_specs(shop.scorecard):
+    specs = parameter_specs(shop.scorecard)
+    # A parameter whose condition does not hold is not asked (issue #23).
+    applies = engine.applying(
+        specs, {pk: a.value for pk, a in answers.items()}, shop_context(shop)
+    )
+    for spec in specs:
+        if spec.id not in applies:
+            continue
         answer = answers.get(spec.id)
         value = answer.value if answer else ""
         key = f"answer-{spec.id}"
@@ -326,6 +369,8 @@ def submit_errors(shop: Shop) -> dict[str, str]:
             continue
         if not value:
             errors[key] = _("Answer this parameter.")
+        elif spec.bonus:
+            continue  # a bonus not earned is no nonconformity
         elif value == engine.NOT_MET or (spec.scale_max and value == "0"):
             if not answer.nonconformity:
                 errors[f"nonconformity-{spec.id}"] = _("Describe the nonconformity.")

@@ -29,11 +29,12 @@ from programs.access import get_program_for
 from programs.models import Parameter, Program, Role
 from programs.selectors.scorecards import MsLine, ScorecardOutline, ms_form
 from sampling.models import PlannedShop
-from scoring import services
+from scoring import engine, services
 from scoring.forms.form import EvidenceForm, NotExecutedForm, ShopForm
 from scoring.models import Evidence, ReviewAction, ReviewEvent, Shop, ShopState
 from scoring.selectors import read_granted, shop_outline
 from scoring.services import StaleEdit
+from scoring.services import form as form_services
 
 # Who reads a shop besides its shopper.
 REVIEWERS = frozenset({Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR})
@@ -104,8 +105,23 @@ def _version(request: HttpRequest) -> int:
         return -1  # no version: treated as a stale form
 
 
-def _parameters(outline: ScorecardOutline) -> list[Parameter]:
-    return [p for s in outline.sections for p in s.parameters]
+def _parameters(outline: ScorecardOutline, shop: Shop) -> list[Parameter]:
+    """The parameters the form shows: those that may apply to this shop
+    (issue #23; the server decides, the browser only hides and shows)."""
+    parameters = [p for s in outline.sections for p in s.parameters]
+    may = engine.possible(
+        [form_services.parameter_spec(p) for p in parameters], form_services.shop_context(shop)
+    )
+    return [p for p in parameters if p.pk in may]
+
+
+def _applying(shop: Shop, parameters: list[Parameter], answers: dict[int, dict]) -> set[int]:
+    """The shown parameters that apply with these answers ("if 2.1 is met")."""
+    return engine.applying(
+        [form_services.parameter_spec(p) for p in parameters],
+        {pk: values.get("answer", "") for pk, values in answers.items()},
+        form_services.shop_context(shop),
+    )
 
 
 def _stored_answers(shop: Shop) -> dict[int, dict]:
@@ -188,6 +204,14 @@ def _specs(shop: Shop, parameters: list[Parameter]) -> dict:
                 "scale_max": p.scale_max if p.answer_type == "scale" else None,
                 "critical_type": p.critical_type,
                 "critical_scope": p.critical_scope,
+                "bonus": p.is_bonus,
+                # An answer condition (issue #23); the shop's own conditions
+                # were decided on the server: what does not apply is not here.
+                "when": (
+                    {"parameter": p.condition_parameter_id, "answer": p.condition_answer}
+                    if p.condition_kind == "answer"
+                    else None
+                ),
             }
             for p in parameters
         ],
@@ -207,17 +231,21 @@ def _render_page(
     status: int = 200,
 ) -> HttpResponse:
     outline = outline or shop_outline(shop)
-    parameters = _parameters(outline)
+    parameters = _parameters(outline, shop)
     editable = shop.shopper_id == request.user.pk and shop.is_editable_by_shopper
     form = form or ShopForm(shop=shop, program=program, parameters=parameters)
     stored = _stored_answers(shop)
+    typed = form.typed_answers(stored)
+    applies = _applying(shop, parameters, typed)
     ms = ms_form(
         outline,
-        answers=form.typed_answers(stored),
+        answers=typed,
         errors=form.answer_errors if form.is_bound and not form.is_valid() else None,
+        shown={p.pk for p in parameters},
+        applies=applies,
     )
-    lines = {line.parameter.pk: line for s in ms.sections for line in s.lines}
-    answered = sum(1 for values in form.typed_answers(stored).values() if values.get("answer"))
+    lines = {line.parameter.pk: line for s in ms.sections for line in [*s.lines, *s.bonus_lines]}
+    answered = sum(1 for pk, values in typed.items() if pk in applies and values.get("answer"))
     returned = None
     if shop.state == ShopState.RETURNED:
         returned = (
@@ -244,7 +272,7 @@ def _render_page(
         "conflict": conflict,
         "summary": _summary(shop, outline, lines),
         "answered": answered,
-        "parameter_count": len(parameters),
+        "parameter_count": len(applies),
         "specs": _specs(shop, parameters),
         **evidence_context(shop, editable=editable),
         "evidence_form": evidence_form or EvidenceForm(),
@@ -302,7 +330,9 @@ def shop_form(request, code, pk):
 
 def _save_or_submit(request: HttpRequest, program: Program, shop: Shop) -> HttpResponse:
     outline = shop_outline(shop)
-    form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
+    form = ShopForm(
+        request.POST, shop=shop, program=program, parameters=_parameters(outline, shop)
+    )
     submitting = request.POST.get("action") == "submit"
     valid = form.is_valid()
     try:
@@ -386,7 +416,9 @@ def shop_autosave(request, code, pk):
         return JsonResponse({"error": str(HANDED_IN_ALREADY)}, status=409)
     with timezone.override(program.zone):
         outline = shop_outline(shop)
-        form = ShopForm(request.POST, shop=shop, program=program, parameters=_parameters(outline))
+        form = ShopForm(
+            request.POST, shop=shop, program=program, parameters=_parameters(outline, shop)
+        )
         form.is_valid()  # every valid field is saved; the others come back as errors
         try:
             saved = services.shop_save(

@@ -26,15 +26,53 @@
     });
   };
 
+  // A parameter with an answer condition ("if 2.1 is met", issue #23) shows
+  // only while the parameter it watches is shown and has that answer. The
+  // server decides the same on save and submit; a hidden line is disabled so
+  // nothing of it is sent.
+  const checkedValue = (form, name) => {
+    const field = form?.elements.namedItem(name);
+    if (!field) return "";
+    if (field instanceof RadioNodeList) return field.value;
+    return field.checked ? field.value : "";
+  };
+  const syncConditions = () => {
+    const lines = [...document.querySelectorAll(".ms-line[data-when-name]")];
+    if (!lines.length) return;
+    const form = lines[0].closest("form");
+    for (let round = 0; round <= lines.length; round += 1) {
+      let changed = false;
+      for (const line of lines) {
+        const watched = form?.elements.namedItem(line.dataset.whenName);
+        const first = watched instanceof RadioNodeList ? watched[0] : watched;
+        const target = first?.closest(".ms-line");
+        const show = Boolean(
+          target && !target.hidden && checkedValue(form, line.dataset.whenName) === line.dataset.whenAnswer,
+        );
+        if (line.hidden === !show) continue;
+        line.hidden = !show;
+        line.disabled = !show || line.hasAttribute("data-readonly");
+        syncLine(line);
+        changed = true;
+      }
+      if (!changed) break;
+    }
+    document.dispatchEvent(new CustomEvent("ms:conditions"));
+  };
+
   const syncAll = (root) => {
     root.querySelectorAll(".ms-line").forEach(syncLine);
+    syncConditions();
     if (root.querySelectorAll) root.querySelectorAll("form.sc-item").forEach(syncCondition);
     if (root.matches?.("form.sc-item")) syncCondition(root);
   };
 
   document.addEventListener("change", (event) => {
     const line = event.target.closest(".ms-line");
-    if (line && event.target.type === "radio") syncLine(line);
+    if (line && event.target.type === "radio") {
+      syncLine(line);
+      syncConditions();
+    }
     if (event.target.matches?.("select.sc-condition-kind")) {
       syncCondition(event.target.closest("form"));
     }

@@ -126,8 +126,34 @@
     return answers;
   };
 
-  const compute = (answers) => {
+  // A parameter with an answer condition applies while the parameter it
+  // watches applies and has that answer (issue #23); one that does not apply
+  // counts as N/A. The shop's own conditions were decided on the server.
+  const applying = (answers) => {
+    const byId = new Map(specs.parameters.map((p) => [p.id, p]));
+    const memo = new Map();
+    const holds = (p, seen) => {
+      if (memo.has(p.id)) return memo.get(p.id);
+      let ok = true;
+      if (p.when) {
+        const target = byId.get(p.when.parameter);
+        ok = Boolean(
+          target &&
+            !seen.has(target.id) &&
+            answers.get(target.id) === p.when.answer &&
+            holds(target, new Set([...seen, p.id])),
+        );
+      }
+      memo.set(p.id, ok);
+      return ok;
+    };
+    return new Set(specs.parameters.filter((p) => holds(p, new Set([p.id]))).map((p) => p.id));
+  };
+
+  const compute = (given) => {
     const weight = (p) => (specs.mode === "binary" ? 1 : p.weight);
+    const applies = applying(given);
+    const answers = new Map([...given].map(([id, a]) => [id, applies.has(id) ? a : "na"]));
     const earned = new Map();
     const critical = [];
     for (const p of specs.parameters) {
@@ -137,7 +163,7 @@
       else if (a === "not_met") value = 0;
       else if (a && a !== "na" && p.scale_max) value = Number(a) / p.scale_max;
       if (value !== null && weight(p) > 0) earned.set(p.id, value);
-      if (p.critical_type && (a === "not_met" || (p.scale_max && a === "0"))) {
+      if (!p.bonus && p.critical_type && (a === "not_met" || (p.scale_max && a === "0"))) {
         critical.push({ parameter: p.id, type: p.critical_type, scope: p.critical_scope });
       }
     }
@@ -148,12 +174,14 @@
     for (const p of specs.parameters) {
       if (earned.has(p.id) && zeroed.has(p.section)) earned.set(p.id, 0);
     }
+    // A bonus adds its points on top, outside the denominator, capped at 100.
     const score = (params) => {
       const applicable = params.filter((p) => earned.has(p.id));
-      const total = applicable.reduce((sum, p) => sum + weight(p), 0);
+      const base = applicable.filter((p) => !p.bonus);
+      const total = base.reduce((sum, p) => sum + weight(p), 0);
       if (!total) return null;
       const got = applicable.reduce((sum, p) => sum + weight(p) * earned.get(p.id), 0);
-      return Math.round((10000 * got) / total + 1e-9) / 100;
+      return Math.min(100, Math.round((10000 * got) / total + 1e-9) / 100);
     };
     const sections = {};
     for (const code of new Set(specs.parameters.map((p) => p.section))) {
@@ -210,7 +238,12 @@
       }
       list.replaceChildren(...items);
     }
-    const answered = [...answersNow().values()].filter(Boolean).length;
+    const now = answersNow();
+    const applies = applying(now);
+    const answered = [...now].filter(([id, value]) => value && applies.has(id)).length;
+    document.querySelectorAll("[data-parameter-count]").forEach((el) => {
+      el.textContent = applies.size;
+    });
     document.querySelectorAll("[data-answered]").forEach((el) => {
       el.textContent = answered;
     });
