@@ -68,16 +68,34 @@ def test_approving_with_past_shops_needs_the_box_ticked(client, pgd, member, pla
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
     assert "already past" in refused
-    client.post(url, {"action": "approve", "past_ok": "1"})
+    client.post(url, {"action": "approve", "past_ok": "1", "gaps_ok": "1"})
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED
 
 
-def test_a_plan_on_future_days_is_approved_without_the_question(client, pgd, member, plan):
+def test_a_plan_on_future_days_is_approved_without_the_past_question(client, pgd, member, plan):
     client.force_login(member(pgd, Role.MANAGER))
     with time_machine.travel(datetime(2026, 11, 25, 3, tzinfo=UTC), tick=False):
         body = client.get(_detail(pgd)).content.decode()
-    assert 'id="approve-past"' not in body and 'value="approve"' in body
+    assert "already past" not in body and 'value="approve"' in body
+    assert 'name="past_ok"' not in body
+
+
+def test_shops_without_a_scenario_need_the_gap_box_ticked(client, pgd, member, plan):
+    """#22: a preset's program has no scenarios yet; one click approved it."""
+    gaps = services.scenario_gaps(plan)
+    assert gaps > 0
+    client.force_login(member(pgd, Role.MANAGER))
+    url = reverse("plan_action", args=[pgd.code, "2026-12"])
+    with time_machine.travel(datetime(2026, 11, 25, 3, tzinfo=UTC), tick=False):
+        body = client.get(_detail(pgd)).content.decode()
+        assert f"{gaps} shops have no scenario yet" in body and 'name="gaps_ok"' in body
+        refused = client.post(url, {"action": "approve"}, follow=True).content.decode()
+        plan.refresh_from_db()
+        assert plan.status == PlanStatus.DRAFT and "no scenario yet" in refused
+        client.post(url, {"action": "approve", "gaps_ok": "1"})
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.APPROVED
 
 
 def test_strata_without_a_shop_are_listed(client, pgd, member):

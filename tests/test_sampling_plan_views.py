@@ -70,7 +70,7 @@ def test_only_the_manager_approves(client, pgd, member, plan):
     client.force_login(member(pgd, Role.QC_ANALYST))
     assert client.post(url, {"action": "approve"}).status_code == 403
     client.force_login(member(pgd, Role.MANAGER))
-    client.post(url, {"action": "approve"})
+    client.post(url, {"action": "approve", "gaps_ok": "1"})
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED
     response = client.post(url, {"action": "regenerate"}, follow=True)

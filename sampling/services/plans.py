@@ -685,6 +685,12 @@ def _scenarios_by_reason_channel(program: Program, month: date) -> dict:
     return found
 
 
+def scenario_gaps(plan: SamplePlan) -> int:
+    """Shops of the plan with no scenario yet (the library had none for their
+    reason and channel): the shopper would not know what to ask."""
+    return plan.shops.filter(scenario=None).exclude(status=ShopStatus.CANCELLED).count()
+
+
 def past_shops(plan: SamplePlan) -> int:
     """Shops of the plan on days already past that nobody has handed in."""
     return plan.shops.filter(
@@ -693,7 +699,9 @@ def past_shops(plan: SamplePlan) -> int:
 
 
 @transaction.atomic
-def plan_approve(*, plan: SamplePlan, user: User, past_ok: bool = False) -> SamplePlan:
+def plan_approve(
+    *, plan: SamplePlan, user: User, past_ok: bool = False, gaps_ok: bool = True
+) -> SamplePlan:
     """Approve and freeze the plan. A plan with shops on days already past is
     approved only when the approver says so (`past_ok`); regenerating it starts
     it at the next open session instead."""
@@ -712,6 +720,21 @@ def plan_approve(*, plan: SamplePlan, user: User, past_ok: bool = False) -> Samp
             )
             % {"n": late},
             code="past_shops",
+        )
+    # The plan page passes gaps_ok from its "approve with gaps" box (#22); the
+    # demo, the benchmark and programmatic callers approve as they are.
+    gaps = scenario_gaps(plan)
+    if gaps and not gaps_ok:
+        raise ValidationError(
+            ngettext(
+                "%(n)s shop has no scenario yet: add scenarios to the library and "
+                "regenerate, or confirm that you approve the plan with the gap.",
+                "%(n)s shops have no scenario yet: add scenarios to the library and "
+                "regenerate, or confirm that you approve the plan with the gaps.",
+                gaps,
+            )
+            % {"n": gaps},
+            code="scenario_gaps",
         )
     plan.status = PlanStatus.APPROVED
     plan.approved_by = user

@@ -118,6 +118,7 @@ def plan_detail(request, code, month):
             "gaps": sum(1 for s in shops if s.scenario_id is None),
             "empty_strata": [s for s in strata if not s.allocated],
             "past_shops": services.past_shops(plan),
+            "scenario_gaps": services.scenario_gaps(plan),
             "material": selectors.week_one_material(plan),
         },
     )
@@ -149,7 +150,10 @@ def plan_action(request, code, month):
         if action == "approve":
             get_program_for(request.user, code, roles=APPROVERS)
             services.plan_approve(
-                plan=plan, user=request.user, past_ok=request.POST.get("past_ok") == "1"
+                plan=plan,
+                user=request.user,
+                past_ok=request.POST.get("past_ok") == "1",
+                gaps_ok=request.POST.get("gaps_ok") == "1",
             )
             messages.success(request, _("The plan is approved and frozen."))
         elif action == "regenerate":
