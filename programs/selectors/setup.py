@@ -3,7 +3,7 @@ scenarios, coaching rules, teams and agents."""
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from mysteryshop.history import HistoryEntry, history_entries
 from programs.models import (
@@ -48,7 +48,13 @@ AUDITED = [
         Scorecard, "program_id", gettext_lazy("Scorecard"), lambda r: f"{r.name} v{r.version}"
     ),
     Audited(Scenario, "program_id", gettext_lazy("Scenario"), lambda r: r.title),
-    Audited(CoachingRule, "program_id", gettext_lazy("Coaching rule"), lambda r: r.name),
+    # A preset's rule is stored under its English name and worded when shown.
+    Audited(
+        CoachingRule,
+        "program_id",
+        gettext_lazy("Coaching rule"),
+        lambda r: gettext(r.name) if r.name else "",
+    ),
     Audited(Team, "program_id", gettext_lazy("Team"), lambda r: r.name),
     Audited(Agent, "program_id", gettext_lazy("Agent"), lambda r: f"{r.name} ({r.employee_id})"),
 ]
