@@ -477,6 +477,7 @@ def test_the_pdf_carries_the_attendance_list_and_minutes(world, tmp_path):
     assert session.held_on.strftime("%Y-%m-%d") in text
     assert world.leader.full_name in text and "Andi Analyst" in text
     assert "Briefing ulang SOP verifikasi" in text and "Refreshment SOP verifikasi" in text
+    assert "Signature" in text and "Time" in text  # #22: the attendance list is signed
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
         assert "A4" in info or "595.28 x 841.89" in info
