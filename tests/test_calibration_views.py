@@ -378,3 +378,12 @@ def test_list_and_detail_have_constant_query_counts(client, world, member):
         client.force_login(viewer)
         for before, url in zip(small[viewer.pk], urls, strict=True):
             assert_same_query_count(before, page_queries(client, url))
+
+
+def test_defects_are_ticked_from_a_searchable_list_not_a_ctrl_click_select(client, world):
+    """#22: picking several defects needed Ctrl-click in a <select multiple>."""
+    client.force_login(world.analyst)
+    body = client.get(_url("calibration_detail", world, world.session.pk)).content.decode()
+    assert body.count('name="defects-defects"') == world.shop.defects.count()
+    assert 'type="checkbox" class="form-check-input"  name="defects-defects"' in body
+    assert 'data-filter-list="#defects-choices"' in body and "<select multiple" not in body

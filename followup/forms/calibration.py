@@ -170,8 +170,11 @@ class DefectsForm(forms.Form):
     defects = forms.ModelMultipleChoiceField(
         label=_("Defects to review"),
         queryset=None,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Defects within three months of the session; hold Ctrl to pick several."),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Defects within three months of the session: tick each one to review; type in "
+            "the box above to narrow the list."
+        ),
     )
 
     def __init__(self, *args, session: CalibrationSession, **kwargs):

@@ -10,3 +10,22 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset?.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// A search box with data-filter-list="#id" narrows the checkboxes of that list
+// to those whose label holds the text (ticked ones always stay in view).
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!box.matches?.("[data-filter-list]")) return;
+  const list = document.querySelector(box.dataset.filterList);
+  if (!list) return;
+  const query = box.value.trim().toLocaleLowerCase();
+  let shown = 0;
+  list.querySelectorAll(".form-check").forEach((item) => {
+    const input = item.querySelector("input");
+    const match = !query || input?.checked || item.textContent.toLocaleLowerCase().includes(query);
+    item.classList.toggle("d-none", !match);
+    shown += match ? 1 : 0;
+  });
+  const count = document.getElementById(box.getAttribute("aria-describedby") || "");
+  if (count) count.textContent = query ? `${shown}` : "";
+});
