@@ -387,3 +387,22 @@ def test_defects_are_ticked_from_a_searchable_list_not_a_ctrl_click_select(clien
     assert body.count('name="defects-defects"') == world.shop.defects.count()
     assert 'type="checkbox" class="form-check-input"  name="defects-defects"' in body
     assert 'data-filter-list="#defects-choices"' in body and "<select multiple" not in body
+
+
+def test_the_minutes_editor_open_by_itself_has_no_button_that_folds_it(client, world):
+    """#22: 'Edit the minutes' hid the editor that was already open."""
+    client.force_login(world.analyst)
+    url = _url("calibration_detail", world, world.session.pk)
+    empty = client.get(url).content.decode()
+    assert 'id="minutes-form"' in empty and 'data-bs-target="#minutes-form"' not in empty
+    client.post(
+        url,
+        {
+            "form": "minutes",
+            "minutes-agenda": "Review",
+            "minutes-discussion": "Dibahas",
+            "minutes-decisions": "Sepakat",
+        },
+    )
+    written = client.get(url).content.decode()
+    assert 'data-bs-target="#minutes-form"' in written  # folded: the button opens it
