@@ -37,7 +37,7 @@ PDF_TEXT_LIMIT = 240
 PDF_TEXT_LINES = 4
 # Bump when pdf.html, _figures.html or report_pdf change what a PDF shows: the
 # cached drafts of the old layout are then never served.
-PDF_TEMPLATE_VERSION = 2
+PDF_TEMPLATE_VERSION = 3
 DRAFT_PDF_SECONDS = 24 * 3600
 
 
@@ -290,6 +290,7 @@ def _pdf_html(figures: MonthlyFigures, report: MonthlyReport | None, *, signoff=
             "signoff": signoff,
             "nonconformities": nonconformities,
             "clipped": clipped,
+            "pdf": True,
         },
     )
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from notifications.models import Notification
 from programs.models import Role
 from reporting.models import MonthlyReport, ReportStatus
+from reporting.services import reports
 from tests.report_data import report_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,6 +48,9 @@ def test_analyst_submits_and_manager_acknowledges(page, live_server, login, tlk,
     assert report.status == ReportStatus.SUBMITTED and report.pdf_file and report.xlsx_file
     assert report.on_time
     assert Notification.objects.filter(user=manager, kind="report_submitted").exists()
+    # The worker made the files after the commit (eagerly here): the downloads are offered.
+    documents = page.locator('#report-documents[data-pending="false"]')
+    documents.get_by_role("link", name="PDF").wait_for()
 
     # The supervisor checks it: the sign-off block names them, and the stored PDF too.
     page.context.clear_cookies()
@@ -58,6 +63,12 @@ def test_analyst_submits_and_manager_acknowledges(page, live_server, login, tlk,
     page.screenshot(path=SHOTS / "report-checked-en.png", full_page=True)
     report.refresh_from_db()
     assert report.checked_by == supervisor
+    # While the worker makes them (again), the page says so and polls until they are in.
+    MonthlyReport.objects.filter(pk=report.pk).update(documents_asked_at=timezone.now())
+    page.goto(url)
+    page.get_by_text("The documents are being prepared").wait_for()
+    reports.report_documents_build(report=report)
+    documents.get_by_role("link", name="PDF").wait_for(timeout=10_000)
 
     page.context.clear_cookies()
     login(page, manager)
