@@ -124,6 +124,7 @@ def test_shopper_agenda_and_calendar_feed(client, pgd, member, plan):
     client.force_login(shopper)
     body = client.get(reverse("agenda", args=[pgd.code])).content.decode()
     assert "My agenda" in body and "/ics/" in body
+    assert 'data-copy="#feed-url"' in body  # #22: a copy button for the address on a phone
     feed = CalendarFeed.objects.get(user=shopper, program=pgd)
     client.logout()
     ics = client.get(f"/ics/{feed.token}.ics")

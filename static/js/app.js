@@ -29,3 +29,20 @@ document.addEventListener("input", (event) => {
   const count = document.getElementById(box.getAttribute("aria-describedby") || "");
   if (count) count.textContent = query ? `${shown}` : "";
 });
+
+// A button with data-copy="#id" copies that field's value (the calendar address
+// on a phone, where the field is too narrow to select by hand).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest?.("[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) return;
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    field.select(); // no clipboard access (plain http): selected, ready to copy
+    return;
+  }
+  const label = button.querySelector("span");
+  if (label && button.dataset.copied) label.textContent = button.dataset.copied;
+});
