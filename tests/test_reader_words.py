@@ -26,3 +26,17 @@ def test_removing_a_role_asks_first(client, pgd, member):
     with translation.override("en"):
         body = client.get(reverse("member_list", args=[pgd.code])).content.decode()
     assert 'data-confirm="Remove the role Shopper from Sari Shopper?' in body
+
+
+def test_the_empty_choice_reads_indonesian():
+    """Django 6.1's "- Select an option -" has no Indonesian of its own yet."""
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+
+    with translation.override("id"):
+        assert str(BLANK_CHOICE_LABEL) == "- Pilih salah satu -"
+
+
+def test_table_editors_name_each_column_once(client, pgd, member):
+    client.force_login(member(pgd, Role.MANAGER))
+    body = client.get(reverse("program_table_edit", args=[pgd.code, "channels"])).content.decode()
+    assert 'class="table align-top table-editor"' in body
