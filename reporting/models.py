@@ -1,7 +1,10 @@
 """Monthly reports (PGD-4.7, TLK-5.4.1) and ISO audit packs."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -122,6 +125,13 @@ class MonthlyReport(models.Model):
     def documents_pending(self) -> bool:
         """The worker has still to make (or remake) the stored XLSX and PDF."""
         return self.documents_asked_at is not None
+
+    @property
+    def documents_late(self) -> bool:
+        """Pending for more than ten minutes (a build takes seconds): the worker
+        is down or the build fails; the sweep keeps asking."""
+        asked = self.documents_asked_at
+        return asked is not None and timezone.now() - asked > timedelta(minutes=10)
 
     @property
     def sent(self) -> bool:

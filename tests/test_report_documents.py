@@ -189,6 +189,12 @@ def test_the_page_and_the_downloads_say_the_files_are_being_prepared(
         assert b"being prepared" in response.content and "attachment" not in response.get(
             "Content-Disposition", ""
         )
+    assert b"documents-late" not in part.content
+    with time_machine.travel(FEB + timedelta(minutes=11), tick=False):  # the worker is down
+        late = client.get(
+            _url("report_detail", tlk, "2026-12") + "?documents", HTTP_HX_REQUEST="true"
+        )
+    assert b'id="documents-late"' in late.content and b"every 30s" in late.content
     for callback in callbacks:
         callback()
     part = client.get(_url("report_detail", tlk, "2026-12") + "?documents", HTTP_HX_REQUEST="true")
