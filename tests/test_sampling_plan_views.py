@@ -1,6 +1,6 @@
 """Plan pages: generate, check, approve, adjust; agenda, ICS, progress."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -293,3 +293,23 @@ def test_the_generate_form_suggests_the_first_month_without_an_approved_plan(cli
         plan=services.plan_generate(program=pgd, month=NOV, user=None, seed=1), user=manager
     )
     assert client.get(url).context["form"].initial["month"] == "2026-12"
+
+
+@time_machine.travel(date(2026, 12, 1), tick=False)
+def test_the_agenda_groups_later_shops_by_week(client, pgd, member, plan):
+    """#22: one unbroken list of ~60 shops over two months; now a month at a
+    time, week by week (Monday first)."""
+    manager = member(pgd, Role.MANAGER)
+    services.plan_approve(plan=plan, user=manager, past_ok=True)
+    shopper = plan.shops.exclude(shopper=None).first().shopper
+    client.force_login(shopper)
+    response = client.get(reverse("agenda", args=[pgd.code]) + "?month=2099-01")
+    weeks = response.context["later_weeks"]
+    assert response.context["later_month"] == date(2026, 12, 1)  # unknown month: the first
+    mondays = [monday for monday, _shops in weeks]
+    assert mondays == sorted(mondays) and all(m.isoweekday() == 1 for m in mondays)
+    for monday, shops in weeks:
+        assert all(monday <= s.date < monday + timedelta(days=7) for s in shops)
+    later = response.context["later_shops"]
+    assert sum(len(shops) for _m, shops in weeks) == len(later)
+    assert "Week of Monday" in response.content.decode()

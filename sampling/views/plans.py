@@ -227,6 +227,25 @@ def shop_edit(request, code, pk):
     )
 
 
+def _later_by_week(request, later: list) -> dict:
+    """The shops after this week, one month at a time (?month=YYYY-MM, the
+    first month with shops by default), grouped by week (Monday first)."""
+    months = sorted({s.date.replace(day=1) for s in later})
+    wanted = request.GET.get("month", "")
+    chosen = next((m for m in months if f"{m:%Y-%m}" == wanted), months[0] if months else None)
+    weeks: dict = {}
+    for shop in later:
+        if shop.date.replace(day=1) == chosen:
+            monday = shop.date - timedelta(days=shop.date.weekday())
+            weeks.setdefault(monday, []).append(shop)
+    return {
+        "later_shops": later,
+        "later_months": months,
+        "later_month": chosen,
+        "later_weeks": list(weeks.items()),
+    }
+
+
 @login_required
 def agenda(request, code):
     """The signed-in shopper's shops: overdue, today, this week, and later."""
@@ -245,7 +264,7 @@ def agenda(request, code):
             "overdue_shops": overdue,
             "today_shops": [s for s in shops if s.date == today],
             "week_shops": [s for s in shops if today < s.date <= week_end],
-            "later_shops": [s for s in shops if s.date > week_end],
+            **_later_by_week(request, [s for s in shops if s.date > week_end]),
             "today": today,
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://").replace(
