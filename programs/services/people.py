@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from mysteryshop import queueing
 from mysteryshop.uploads import FileRejected
 from programs.importer import (
     ImportResult,
@@ -113,14 +114,7 @@ def enqueue_agent_import(import_id: int) -> bool:
     """Queue the import; False (logged) when the broker does not answer."""
     from programs.tasks import agent_import_run
 
-    try:
-        agent_import_run.delay(import_id)
-    except Exception:  # the broker is down: the sweep retries
-        logger.warning(
-            "Could not queue agents import %s; the sweep will retry.", import_id, exc_info=True
-        )
-        return False
-    return True
+    return queueing.send(agent_import_run, import_id, what="agents import")
 
 
 def agent_import_process(*, import_id: int) -> AgentImport | None:

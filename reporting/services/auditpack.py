@@ -38,6 +38,7 @@ from followup.models import CalibrationSession, Defect, FollowUp, SessionStatus
 from followup.pdf import session_pdf
 from followup.selectors import calibration
 from followup.selectors.defects import recap_rows
+from mysteryshop import queueing
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
 from notifications.models import Kind
 from notifications.services import notify
@@ -98,14 +99,7 @@ def enqueue_build(pack_id: int) -> bool:
     the pack stays queued and the sweep sends it again."""
     from reporting.tasks import build_audit_pack
 
-    try:
-        build_audit_pack.delay(pack_id)
-    except Exception:  # the broker is down: the sweep retries
-        logger.warning(
-            "Could not queue audit pack %s; the sweep will retry.", pack_id, exc_info=True
-        )
-        return False
-    return True
+    return queueing.send(build_audit_pack, pack_id, what="audit pack")
 
 
 def requeue_stale(*, now: datetime | None = None) -> int:

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext_lazy
 
+from mysteryshop import queueing
 from mysteryshop.uploads import worded
 from programs.models import (
     ContactReason,
@@ -88,14 +89,7 @@ def contact_import_start(*, program: Program, month: date, upload, user: User) -
 def enqueue_import(import_id: int) -> bool:
     from sampling.tasks import contact_import_run
 
-    try:
-        contact_import_run.delay(import_id)
-    except Exception:  # the broker is down: the sweep retries
-        logger.warning(
-            "Could not queue contact import %s; the sweep will retry.", import_id, exc_info=True
-        )
-        return False
-    return True
+    return queueing.send(contact_import_run, import_id, what="contact import")
 
 
 IMPORT_MAX_ATTEMPTS = 3  # starts of one import before it is failed rather than retried
