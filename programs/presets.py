@@ -21,14 +21,24 @@ BANDS = [
 DIGITAL_SUBCHANNELS = [("chat", "Chat"), ("email", "E-mail"), ("social", "Media sosial")]
 
 
-def _p(text, weight=1, critical="", scope="shop", guidance=""):
-    return {
+def _p(text, weight=1, critical="", scope="shop", guidance="", when=None):
+    """A parameter; `when` makes it conditional (issue #23): ("reason", [names])
+    or ("category", [codes]) of this preset, resolved to ids when it is loaded."""
+    parameter = {
         "text": text,
         "weight": Decimal(str(weight)),
         "critical_type": critical,
         "critical_scope": scope,
         "guidance": guidance,
     }
+    if when:
+        parameter["when"] = when
+    return parameter
+
+
+# Pegadaian's instruction names no parameter that applies to some contacts only,
+# so its QM parameters stay unconditional (a manager adds e.g. "Menawarkan opsi
+# cicilan/perpanjangan" for the payment reasons in the scorecard editor).
 
 
 # Pegadaian: weighted QM parameters (PGD-2.1, 4.1), sections Solution / Process /
@@ -90,6 +100,11 @@ TLK_SECTIONS = [
             _p("Solusi yang diberikan tepat dan sesuai ketentuan"),
             _p("Informasi yang diberikan lengkap"),
             _p("Melakukan pengecekan data/sistem sebelum memberi solusi"),
+            _p(
+                "Melakukan eskalasi sesuai prosedur",
+                guidance="Hanya untuk komplain eskalasi: tiket dibuat dan nomornya diberikan.",
+                when=("category", ["complaint_escalated"]),
+            ),
         ],
     },
     {

@@ -100,8 +100,14 @@ def test_tlk_5_3_3_binary_shop_is_the_share_of_ones(tlk, member):
     params = _params(shop)
     data = _filled(shop, agent, fail=[params[0].pk, params[1].pk])
     shop = services.shop_save(shop=shop, user=shopper, data=data, version=shop.version)
-    assert shop.score == (Decimal(100) * (len(params) - 2) / len(params)).quantize(Decimal("0.01"))
-    assert shop.section_scores["solution"] == "33.33"
+    # The preset's escalation parameter counts only for an escalated complaint (#23).
+    skipped = services.shop_score(shop, {}).not_applying
+    applies = [p for p in params if p.pk not in skipped]
+    n = len(applies)
+    assert shop.score == (Decimal(100) * (n - 2) / n).quantize(Decimal("0.01"))
+    solution = [p for p in applies if p.section.code == "solution"]
+    expected = Decimal(100) * (len(solution) - 2) / len(solution)
+    assert shop.section_scores["solution"] == str(expected.quantize(Decimal("0.01")))
 
 
 def test_tlk_5_6_1_not_met_needs_nonconformity_and_correct_solution(started):

@@ -82,6 +82,14 @@ def preset_load(
                 kind=kind,
                 parent=parent,
             )
+    # Before the scorecards: a conditional parameter names reasons (issue #23).
+    reasons = {
+        r.name: r
+        for r in ContactReason.objects.bulk_create(
+            ContactReason(program=program, name=n, category=categories[c])
+            for n, c in preset["reasons"]
+        )
+    }
     for channel_code, title, sections in preset["scorecards"]:
         scorecard = Scorecard.objects.create(
             program=program, channel=channels[channel_code], name=title
@@ -95,6 +103,12 @@ def preset_load(
                 order=order,
             )
             for p_order, parameter in enumerate(section["parameters"]):
+                parameter = dict(parameter)
+                if when := parameter.pop("when", None):
+                    kind, keys = when
+                    found = reasons if kind == "reason" else categories
+                    parameter["condition_kind"] = kind
+                    parameter["condition_ids"] = sorted(found[key].pk for key in keys)
                 Parameter.objects.create(section=s, order=p_order, **parameter)
         scorecard_publish(
             scorecard=scorecard, user=user, change_note=gettext_noop("From the preset.")
@@ -111,10 +125,6 @@ def preset_load(
         rule = CoachingRule(program=program, order=order, **rule)
         rule.full_clean()
         rule.save()
-    ContactReason.objects.bulk_create(
-        ContactReason(program=program, name=n, category=categories[c])
-        for n, c in preset["reasons"]
-    )
     return program
 
 
