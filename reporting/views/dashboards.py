@@ -42,6 +42,16 @@ def _url(name: str, *args) -> str | None:
         return None
 
 
+def asked_month(request, today) -> tuple:
+    """(month, form): the month asked for (`?month=YYYY-MM`), else the last
+    complete one as of `today`; a bad value is said on the form."""
+    form = MonthForm(request.GET if "month" in request.GET else None)
+    month = dashboards.last_complete_month(today)
+    if form.is_valid() and form.cleaned_data["month"]:
+        month = form.cleaned_data["month"]
+    return month, form
+
+
 @login_required
 @require_GET
 def dashboard(request, code):
@@ -51,10 +61,7 @@ def dashboard(request, code):
     today = dashboards.today_in(program)
     context = {"program": program, "today": today, "charts": {}}
     if roles & HEALTH_ROLES:
-        form = MonthForm(request.GET if "month" in request.GET else None)
-        month = dashboards.last_complete_month(today)
-        if form.is_valid() and form.cleaned_data["month"]:
-            month = form.cleaned_data["month"]
+        month, form = asked_month(request, today)
         health = dashboards.health(program, month)
         # A viewer reads a running month without its allocation (no tip-off).
         hidden = schedule_hidden(roles, month, today)

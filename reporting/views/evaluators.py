@@ -9,25 +9,16 @@ from mysteryshop.spreadsheets import xlsx_response
 from programs.access import get_program_for
 from programs.models import Role
 from reporting.selectors import dashboards, evaluators
-from reporting.views.dashboards import MonthForm
+from reporting.views.dashboards import asked_month
 
 EVALUATOR_ROLES = frozenset({Role.MANAGER, Role.QC_ANALYST})
-
-
-def _month(request, program):
-    """The month asked for (`?month=YYYY-MM`), else the last complete one."""
-    form = MonthForm(request.GET if "month" in request.GET else None)
-    month = dashboards.last_complete_month(dashboards.today_in(program))
-    if form.is_valid() and form.cleaned_data["month"]:
-        month = form.cleaned_data["month"]
-    return month, form
 
 
 @login_required
 @require_GET
 def evaluator_quality(request, code):
     program = get_program_for(request.user, code, roles=EVALUATOR_ROLES)
-    month, form = _month(request, program)
+    month, form = asked_month(request, dashboards.today_in(program))
     quality = evaluators.evaluator_quality(program, month)
     return render(
         request,
@@ -47,7 +38,7 @@ def evaluator_quality(request, code):
 @require_GET
 def evaluator_quality_xlsx(request, code):
     program = get_program_for(request.user, code, roles=EVALUATOR_ROLES)
-    month, _form = _month(request, program)
+    month, _form = asked_month(request, dashboards.today_in(program))
     quality = evaluators.evaluator_quality(program, month)
     return xlsx_response(
         f"{program.code}-{month:%Y-%m}-evaluators.xlsx", evaluators.evaluator_sheets(quality)
