@@ -188,6 +188,10 @@ class MsForm:
     binary: bool
     sections: list[MsSection]
 
+    @property
+    def has_bonus(self) -> bool:
+        return any(s.bonus_lines for s in self.sections)
+
 
 MET, NOT_MET, NOT_APPLICABLE = "met", "not_met", "na"
 

@@ -168,12 +168,15 @@ def _error_items(form: ShopForm, lines: dict[int, MsLine]) -> list[ErrorItem]:
 
 
 def _summary(shop: Shop, outline: ScorecardOutline, lines: dict[int, MsLine]) -> dict:
-    """The stored scores, as the page's score panel shows them."""
+    """The stored scores, as the page's score panel shows them, with the points
+    the bonus parameters added (issue #23; included in the scores, shown apart)."""
+    result = services.shop_score(shop, dict(shop.answers.values_list("parameter_id", "value")))
     sections = [
         {
             "code": s.section.code,
             "name": s.section.name,
             "score": shop.section_scores.get(s.section.code),
+            "bonus": engine.round_score(result.bonus.get(s.section.code)),
         }
         for s in outline.sections
     ]
@@ -188,7 +191,8 @@ def _summary(shop: Shop, outline: ScorecardOutline, lines: dict[int, MsLine]) ->
                     "scope": failure["scope"],
                 }
             )
-    return {"sections": sections, "critical": critical}
+    bonus = engine.round_score(result.bonus_total) if result.bonus_total else None
+    return {"sections": sections, "critical": critical, "bonus": bonus}
 
 
 def _specs(shop: Shop, parameters: list[Parameter]) -> dict:
