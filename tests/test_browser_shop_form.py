@@ -242,3 +242,104 @@ def test_one_bad_field_is_marked_and_every_other_field_reaches_the_server(
     second.reload()
     expect(second.get_by_label("Seconds")).to_have_value("15")
     other.close()
+
+
+def test_conditional_and_bonus_parameters_on_the_pegadaian_form(
+    page, live_server, login, pgd, member
+):
+    """Issue #23: a published Pegadaian version with a parameter for another
+    reason (never shown), one shown only when 1.1 is not met (live), and a
+    bonus that lifts 95 to 100 at most and never lifts a critical zero."""
+    from programs.models import ContactReason
+    from programs.services.scorecards import (
+        parameter_save,
+        scorecard_new_version,
+        scorecard_publish,
+    )
+    from scoring import services
+
+    planned, shopper, agent = ready_shop(pgd, member)
+    draft = scorecard_new_version(scorecard=services.scorecard_for(planned))
+    first = Parameter.objects.filter(section__scorecard=draft).order_by(
+        "section__order", "order", "pk"
+    )[0]
+    process = draft.sections.get(code="process")
+    attitude = draft.sections.get(code="attitude")
+    reason = planned.scenario.reason if planned.scenario_id else planned.stratum.reason
+    other_reason = ContactReason.objects.filter(program=pgd).exclude(pk=reason.pk).first()
+    never = parameter_save(
+        parameter=Parameter(
+            section=process,
+            text="Menawarkan opsi cicilan/perpanjangan",
+            weight=Decimal(4),
+            condition_kind="reason",
+            condition_ids=[other_reason.pk],
+        )
+    )
+    live = parameter_save(
+        parameter=Parameter(
+            section=process,
+            text="Mengoreksi informasi sebelum menutup",
+            weight=Decimal(5),
+            condition_kind="answer",
+            condition_parameter=first,
+            condition_answer="not_met",
+        )
+    )
+    bonus = parameter_save(
+        parameter=Parameter(
+            section=attitude, text="Menyapa nasabah dengan nama", weight=Decimal(10), is_bonus=True
+        )
+    )
+    scorecard_publish(scorecard=draft, user=None, change_note="Conditions and a bonus.")
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    login(page, shopper)
+    shop = _open_from_agenda(page, live_server, pgd, planned)
+    assert shop.scorecard_id == draft.pk
+    expect(page.locator(f"[name='answer-{never.pk}']")).to_have_count(0)
+    expect(page.get_by_text(never.text)).to_have_count(0)
+    expect(page.locator(".ms-line").filter(has_text=live.text)).to_be_hidden()
+    expect(page.get_by_role("heading", name="Bonus")).to_be_visible()
+
+    _fill_execution_record(page, agent)
+    greeting = Parameter.objects.get(section__scorecard=draft, text="Salam pembuka sesuai standar")
+    plain = [
+        p
+        for p in _params(shop)
+        if p.pk not in {never.pk, live.pk, bonus.pk, greeting.pk} and not p.is_bonus
+    ]
+    for p in plain:
+        _answer(page, p, "met")
+    _answer(page, greeting, "not_met")
+    page.locator(f"#nonconformity-{greeting.pk}").fill("Tanpa salam pembuka")
+    page.locator(f"#correct_solution-{greeting.pk}").fill("Salam pembuka standar")
+    _answer(page, bonus, "not_met")
+    _wait_saved(page)
+    expect(page.locator("aside [data-score-total]")).to_have_text(number_format(Decimal(95), 2))
+
+    _answer(page, bonus, "met")  # 95 + 10 points of bonus: 100 at most
+    _wait_saved(page)
+    expect(page.locator("aside [data-score-total]")).to_have_text(number_format(Decimal(100), 2))
+    shop.refresh_from_db()
+    assert shop.score == 100
+
+    # 1.1 (CACE) not met: the correction parameter appears, the shop is 0 and
+    # the bonus does not lift it.
+    _answer(page, first, "not_met")
+    line = page.locator(".ms-line").filter(has_text=live.text)
+    expect(line).to_be_visible()
+    _answer(page, live, "met")
+    _wait_saved(page)
+    expect(page.locator("aside [data-score-total]")).to_have_text(number_format(Decimal(0), 2))
+    shop.refresh_from_db()
+    assert shop.score == 0
+    assert shop.answers.filter(parameter=live, value="met").exists()
+    assert not shop.answers.filter(parameter=never).exists()
+
+    # Back to met: the correction parameter hides again and no longer counts.
+    _answer(page, first, "met")
+    expect(line).to_be_hidden()
+    _wait_saved(page)
+    shop.refresh_from_db()
+    assert shop.score == 100
