@@ -1,24 +1,10 @@
 import logging
 
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
 from reporting.services import reminders
 
 logger = logging.getLogger(__name__)
-
-
-def send(task, *args, what: str) -> bool:
-    """Queue `task(*args)`; False (logged) when the broker is down. For work
-    whose row records that it is still to do, so a periodic sweep sends it
-    again: a request never fails because the broker is away. Only the broker's
-    errors are caught: a task run eagerly (tests) raises its own."""
-    try:
-        task.delay(*args)
-    except (OperationalError, ConnectionError):  # the broker is down: the sweep retries
-        logger.warning("Could not queue %s; the sweep will retry.", what, exc_info=True)
-        return False
-    return True
 
 
 @shared_task(name="reporting.tasks.sweep_reminders")

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mysteryshop import queueing
 from notifications.models import Kind
 from notifications.services import notify
 from programs.models import Membership, Program, Raci, Role, User
@@ -179,9 +180,9 @@ def _ask_for_files(report: MonthlyReport, now: datetime) -> None:
 def enqueue_documents(report_id: int) -> bool:
     """Send the build to the worker; False (logged) when the broker is down:
     the report stays pending and the sweep sends it again."""
-    from reporting.tasks import build_report_documents, send
+    from reporting.tasks import build_report_documents
 
-    return send(build_report_documents, report_id, what=f"F-27 documents of report {report_id}")
+    return queueing.send(build_report_documents, report_id, what="F-27 documents of report")
 
 
 def requeue_stale_documents(*, now: datetime | None = None) -> int:
