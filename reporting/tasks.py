@@ -1,10 +1,6 @@
-import logging
-
 from celery import shared_task
 
 from reporting.services import reminders
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="reporting.tasks.sweep_reminders")
