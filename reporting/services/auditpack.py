@@ -39,6 +39,7 @@ from followup.pdf import session_pdf
 from followup.selectors import calibration
 from followup.selectors.defects import recap_rows
 from mysteryshop import queueing
+from mysteryshop.pdf import html_to_pdf
 from mysteryshop.spreadsheets import Sheet, workbook_bytes
 from notifications.models import Kind
 from notifications.services import notify
@@ -535,11 +536,9 @@ def answer_lines(record: ShopRecord) -> list[tuple]:
 
 
 def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML  # a heavy import, paid only when a PDF is made
-
     with timezone.override(context["program"].zone):  # times in the program's zone
         html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)  # the shared fetcher: local files only, no SSL per document
 
 
 def _shop_context(program: Program, record: ShopRecord) -> dict:
