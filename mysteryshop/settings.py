@@ -133,7 +133,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+# Persistent connections in production (#20: +45 % requests/s measured at 60 s);
+# a new one per request in development and tests.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 # A reused (persistent) connection is checked before a request uses it, so the first
 # request after a database restart reconnects instead of failing (tests/test_faults.py).
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -21,6 +21,7 @@ print(json.dumps({
     "cache_location": settings.CACHES["default"].get("LOCATION"),
     "tz": settings.TIME_ZONE, "use_tz": settings.USE_TZ, "debug": settings.DEBUG,
     "email": settings.EMAIL_BACKEND, "site_url": settings.SITE_URL,
+    "conn_max_age": db["CONN_MAX_AGE"], "health_checks": db["CONN_HEALTH_CHECKS"],
 }))
 """
 
@@ -46,6 +47,17 @@ def test_defaults_need_nothing_installed():
     assert s["cache"].endswith("LocMemCache")
     assert s["email"].endswith("filebased.EmailBackend")
     assert s["tz"] == "Asia/Jakarta" and s["use_tz"] is True
+
+
+def test_connections_persist_in_production_only():
+    assert _settings()["conn_max_age"] == 0
+    production = _settings(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789",
+        DJANGO_ALLOWED_HOSTS="ms.example.com",
+        SITE_URL="https://ms.example.com",
+    )
+    assert production["conn_max_age"] == 60 and production["health_checks"] is True
 
 
 def test_database_url_selects_postgresql():
