@@ -14,6 +14,7 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
+
 # Django 6.1's label of an empty choice; its own Indonesian catalogue has no
 # translation for it yet, so ours carries one (the project's locale comes first).
 BLANK_CHOICE_LABEL = gettext_noop("- Select an option -")
