@@ -10,8 +10,8 @@ last month of program BPGD in a database seeded like bench/pages.py's
 benchmark's rebuilds do not race it), built here when it is missing (or with
 --rebuild; `--db bench_small` measures the page benchmark's). The figures are
 read once; the PDF is rendered once to warm up (imports, fonts), then
-`--repeat` times, and the median is the figure, beside its CPU time. The machine's load is printed with it: a number from a busy
-machine says little.
+`--repeat` times, and the median is the figure, beside its CPU time. The
+machine's load is printed with it: a number from a busy machine says little.
 
 Exit status 1 when the median wall time is 1 s or more (issue #20's goal, on a
 quiet machine).
