@@ -285,8 +285,11 @@ def test_a_null_character_in_a_nonconformity_is_refused_not_a_500(client, starte
         f"correct_solution-{params[0].pk}": "benar",
     }
     response = client.post(reverse("shop_autosave", args=[shop.program.code, shop.pk]), post)
-    assert response.status_code == 400
+    # The rest of the form is saved; the answer with the NUL is refused, named.
+    assert response.status_code == 200
     assert response.json()["errors"][f"answer-{params[0].pk}"] == [
         "Null characters are not allowed."
     ]
     assert not shop.answers.exists()
+    shop.refresh_from_db()
+    assert shop.agent == agent

@@ -83,9 +83,8 @@
     const form = event.target;
     if (form.matches("form[data-ms-preview]")) {
       event.preventDefault();
-      return;
     }
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+    // data-confirm (the draft's Discard) is asked by app.js, for every page.
   });
 
   // Escape closes a form opened in place in the draft editor.
