@@ -516,3 +516,29 @@ def test_the_page_offers_defects_and_shops_within_three_months_of_the_session(wo
         shops = CaseForm(session=session).fields["shop"].queryset
         assert defects.exists() is offered, held_on
         assert shops.filter(pk=world.shop.pk).exists() is offered, held_on
+
+
+@pytest.mark.django_db
+def test_a_rater_is_asked_only_what_applies_to_the_shop(tlk, member):
+    """#23: Telkom's escalation parameter counts only for an escalated complaint;
+    a rater of a shop about something else is not asked for it."""
+    from programs.models import Parameter
+    from scoring import engine
+    from scoring.services import shop_context
+    from tests.scoring_data import ready_shop
+
+    planned, shopper, agent = ready_shop(tlk, member)
+    shop = scoring.shop_start(planned_shop=planned, user=shopper)
+    escalation = Parameter.objects.get(
+        section__scorecard=shop.scorecard, text__startswith="Melakukan eskalasi"
+    )
+    others = {
+        p.pk: "met"
+        for p in Parameter.objects.filter(section__scorecard=shop.scorecard).exclude(
+            pk=escalation.pk
+        )
+    }
+    applies = escalation.pk in engine.possible(parameter_specs(shop.scorecard), shop_context(shop))
+    errors = services.rating_errors(shop, others)
+    assert (f"answer-{escalation.pk}" in errors) is applies
+    assert len(errors) == int(applies)  # every other parameter was answered

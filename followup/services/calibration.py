@@ -31,9 +31,10 @@ from followup.models import (
 from followup.services.cases import cases_close
 from programs.models import Membership, Program, Role, User
 from programs.selectors.scorecards import ms_form
+from scoring import engine
 from scoring.models import Shop, ShopState
 from scoring.selectors import shop_outline
-from scoring.services import parameter_specs, shop_score
+from scoring.services import parameter_specs, shop_context, shop_score
 
 EDITORS = frozenset({Role.MANAGER, Role.QC_ANALYST})
 # Who sits in a calibration: the analyst and the agents' direct superiors.
@@ -402,9 +403,18 @@ def rating_errors(shop: Shop, answers: Mapping[int, str]) -> dict[str, str]:
     valid answers are the choices the shop's MS form offers for the parameter
     (under the shop's own scoring mode)."""
     form = ms_form(shop_outline(shop))
+    # A parameter whose condition does not hold for this shop (#23: its
+    # scenario, reason, channel, or the rater's own answer) needs no answer.
+    applies = engine.applying(
+        parameter_specs(shop.scorecard),
+        {pk: str(v) for pk, v in answers.items() if v},
+        shop_context(shop),
+    )
     errors = {}
     for section in form.sections:
         for line in section.lines:
+            if line.parameter.pk not in applies:
+                continue
             given = answers.get(line.parameter.pk, "")
             if given in ("", None):
                 errors[line.answer_name] = _("Answer this parameter.")

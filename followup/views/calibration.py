@@ -47,8 +47,10 @@ from followup.services.cases import LOGGERS
 from programs.access import get_program_for
 from programs.models import Program, Role
 from programs.selectors.scorecards import ms_form
+from scoring import engine
 from scoring.models import Shop
 from scoring.selectors import shop_outline
+from scoring.services import parameter_specs, shop_context
 
 READERS = frozenset(
     {Role.MANAGER, Role.QC_ANALYST, Role.SUPERVISOR, Role.TEAM_LEADER, Role.VIEWER}
@@ -353,6 +355,11 @@ def calibration_rate(request: HttpRequest, code: str, pk: int, case_pk: int) -> 
     case.shop.program = program
     case.shop.scorecard.program = program
     outline = shop_outline(case.shop)  # the rules the shop was scored under
+    # Only what may apply to this shop is asked (#23: conditions on the scenario,
+    # reason, category or channel); an answer condition is judged on submit.
+    may_apply = engine.possible(parameter_specs(case.shop.scorecard), shop_context(case.shop))
+    for section in outline.sections:  # built for this request only: trimmed in place
+        section.parameters[:] = [p for p in section.parameters if p.pk in may_apply]
     parameters = [p for s in outline.sections for p in s.parameters]
     errors: dict[str, str] = {}
     given = {p.pk: request.POST.get(f"answer-{p.pk}", "") for p in parameters}
