@@ -527,7 +527,7 @@ def test_a_rater_is_asked_only_what_applies_to_the_shop(tlk, member):
     from scoring.services import shop_context
     from tests.scoring_data import ready_shop
 
-    planned, shopper, agent = ready_shop(tlk, member)
+    planned, shopper, _agent = ready_shop(tlk, member)
     shop = scoring.shop_start(planned_shop=planned, user=shopper)
     escalation = Parameter.objects.get(
         section__scorecard=shop.scorecard, text__startswith="Melakukan eskalasi"
