@@ -418,9 +418,10 @@ def _revision_view(revision, record: ShopRecord) -> RevisionView:
     )
 
 
-def shop_record(program: Program, shop: Shop) -> ShopRecord:
+def shop_record(program: Program, shop: Shop, *, applies=None) -> ShopRecord:
     """The shop's page (PGD-5.1.2, PGD-2.3, TLK-5.3.4, TLK-5.6.1): record,
-    evidence, answers, scores against the target, timeline, revisions, disputes."""
+    evidence, answers, scores against the target, timeline, revisions, disputes.
+    With `applies` (parameter ids, #23) the others are hidden from its form."""
     outline = shop_outline(shop)
     binary = shop.scoring_mode == ScoringMode.BINARY
     answers = {
@@ -446,7 +447,7 @@ def shop_record(program: Program, shop: Shop) -> ShopRecord:
     record = ShopRecord(
         shop=shop,
         outline=outline,
-        ms_form=ms_form(outline, answers=answers),
+        ms_form=ms_form(outline, answers=answers, applies=applies),
         binary=binary,
         target=target,
         below_target=shop.score is not None and shop.score < target,

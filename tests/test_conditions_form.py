@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from programs.models import ContactReason, Parameter
+from programs.models import ContactReason, Parameter, Role
 from programs.services.scorecards import parameter_save, scorecard_new_version, scorecard_publish
 from scoring import services
 from scoring.models import ShopState
@@ -148,3 +148,25 @@ def test_a_bonus_is_listed_apart_raises_the_score_and_asks_no_nonconformity(clie
     result = services.shop_score(shop, {p: a[0] for p, a in answers.items()})
     assert result.total_rounded < with_bonus <= 100
     assert not services.submit_errors(shop)
+
+
+def test_the_shop_page_hides_what_does_not_apply(client, pgd, member):
+    """#23: the review page's read-only form listed every parameter."""
+
+    def configure(parameters, planned):
+        others = ContactReason.objects.filter(program=pgd).exclude(pk=_reason_of(planned).pk)
+        _condition(parameters[-1], "reason", [others.first().pk])
+
+    shop, shopper, agent, parameters = _shop_with(pgd, member, configure)
+    hidden = parameters[-1]
+    answers = {p: a for p, a in _all_met(shop).items() if p != hidden.pk}
+    client.force_login(shopper)
+    client.post(_url("shop_form", shop), _form_data(shop, agent, answers=answers, action="submit"))
+    client.force_login(member(pgd, Role.QC_ANALYST))
+    response = client.get(_url("shop_detail", shop))
+    lines = {
+        line.parameter.pk: line.applies
+        for section in response.context["record"].ms_form.sections
+        for line in section.lines
+    }
+    assert lines[hidden.pk] is False and all(v for pk, v in lines.items() if pk != hidden.pk)

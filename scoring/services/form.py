@@ -273,6 +273,13 @@ def _apply(shop: Shop, data: ShopInput) -> None:
         answer.save()
 
 
+def applying_parameters(shop: Shop) -> set[int]:
+    """The ids of the parameters that apply to the shop with its stored
+    answers (#23): what its page shows; the others counted as not applicable."""
+    answers = dict(shop.answers.values_list("parameter_id", "value"))
+    return engine.applying(parameter_specs(shop.scorecard), answers, shop_context(shop))
+
+
 def shop_score(shop: Shop, answers: dict[int, str]) -> engine.ScoreResult:
     """Score `answers` under the rules the shop is scored with: its own
     scorecard version and its own scoring mode, never the program's current

@@ -78,7 +78,10 @@ def _render_detail(request, program, shop, *, record=None, bound=None):
     """The shop's page; `bound` holds a submitted form with errors, by name
     ("forward", "return", "finalize", "dispute" or the dispute's pk)."""
     bound = bound or {}
-    record = record or selectors.shop_record(program, shop)
+    # Parameters that do not apply to this shop (#23) are not shown on its page.
+    record = record or selectors.shop_record(
+        program, shop, applies=services.applying_parameters(shop)
+    )
     roles = program.user_roles
     reviewer = bool(roles & REVIEWERS)
     finalized = shop.state == ShopState.FINALIZED
